@@ -1,0 +1,1 @@
+"""Inspect evaluations of LLM-agent self-replication."""
