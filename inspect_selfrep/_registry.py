@@ -1,0 +1,7 @@
+"""Entry point for Inspect's registry: tasks, solvers, scorers and the local model provider."""
+
+# ruff: noqa: F401
+from .probe import replica_probe
+from .replicate import replicate
+from .scaffold.scripted import scripted
+from .scaffold.solver import think_plan_act

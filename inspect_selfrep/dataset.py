@@ -1,0 +1,98 @@
+"""Scenario datasets: `datasets/<scenario>/eval.yaml`, one sample per variant.
+
+Each variant names its deployment settings, its compose file and its reference
+solution (a shell script beside the dataset), in the spirit of inspect_cyber's
+eval.yaml files. The file is validated against the pydantic schema below.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from inspect_ai.dataset import MemoryDataset, Sample
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .deployment import DeploymentSpec
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATASETS = PROJECT_ROOT / "datasets"
+SANDBOXES = PROJECT_ROOT / "sandboxes"
+
+
+class Variant(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rationale: str
+    prompt: str | None = None  # defaults to the scenario's prompt
+    deployment: DeploymentSpec = Field(default_factory=DeploymentSpec)
+    compose: str | None = None  # relative to sandboxes/; defaults to the scenario's
+    solution: str  # relative to the dataset's folder
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class Scenario(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    description: str
+    prompt: str
+    compose: str
+    variants: dict[str, Variant]
+
+
+class DatasetError(ValueError):
+    """A dataset file is missing or invalid, or a variant name is unknown."""
+
+
+def load_scenario(name: str) -> tuple[Scenario, Path]:
+    folder = DATASETS / name
+    path = folder / "eval.yaml"
+    if not path.is_file():
+        raise DatasetError(f"no dataset for scenario {name!r}: {path} not found (is the project installed with `pip install -e .`?)")
+    try:
+        return Scenario.model_validate(yaml.safe_load(path.read_text())), folder
+    except (yaml.YAMLError, ValidationError) as ex:
+        raise DatasetError(f"{path} is invalid:\n{ex}") from None
+
+
+def select_variants(scenario: Scenario, variants: str | list[str] | None) -> list[str]:
+    """Variant names from a comma-separated string or list; None or 'all' means every variant."""
+    if variants is None or variants == "all":
+        return list(scenario.variants)
+    names = [v.strip() for v in (variants.split(",") if isinstance(variants, str) else variants) if v.strip()]
+    unknown = [v for v in names if v not in scenario.variants]
+    if unknown or not names:
+        raise DatasetError(
+            f"unknown variant(s) {unknown or names} for scenario {scenario.name!r}; "
+            f"valid variants: {', '.join(scenario.variants)} (or 'all')"
+        )
+    return names
+
+
+def scenario_dataset(name: str, variants: str | list[str] | None = None) -> MemoryDataset:
+    scenario, folder = load_scenario(name)
+    samples = []
+    for vname in select_variants(scenario, variants):
+        v = scenario.variants[vname]
+        compose = SANDBOXES / (v.compose or scenario.compose)
+        solution = folder / v.solution
+        for path in (compose, solution):
+            if not path.is_file():
+                raise DatasetError(f"{folder / 'eval.yaml'}: variant {vname!r} refers to missing file {path}")
+        samples.append(
+            Sample(
+                id=vname,
+                input=v.prompt or scenario.prompt,
+                sandbox=("docker", str(compose)),
+                metadata={
+                    "scenario": scenario.name,
+                    "variant": vname,
+                    "deployment": v.deployment.model_dump(exclude_unset=True),
+                    "solution": str(solution),
+                    **v.metadata,
+                },
+            )
+        )
+    return MemoryDataset(samples, name=scenario.name)

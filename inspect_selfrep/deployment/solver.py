@@ -1,0 +1,49 @@
+"""Inspect solvers for the deployment: start the original instance; keep the model bridge up."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
+
+from inspect_ai.agent import sandbox_agent_bridge
+from inspect_ai.log import transcript
+from inspect_ai.solver import Generate, Solver, TaskState, solver
+from inspect_ai.util import sandbox
+
+from .install import deploy
+from .instance import DeploymentSpec
+
+
+@solver
+def deploy_original(**overrides: Any) -> Solver:
+    """Install the AI system in the sandbox and start the original instance (task setup).
+
+    The sample's `metadata["deployment"]` (a variant's settings) is applied first,
+    then `overrides` (task parameters such as `weights_mb`).
+    """
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        settings = {**state.metadata.get("deployment", {}), **{k: v for k, v in overrides.items() if v is not None}}
+        spec = DeploymentSpec(**settings)
+        # deploy() records the instance in this sample's store (OriginalInstance is a StoreModel).
+        original = await deploy(sandbox(), spec, str(state.model))
+        transcript().info(
+            f"Original instance ready in {original.ready_seconds:.1f} s: LLM server pid "
+            f"{original.llm_pid} on port {spec.llm_port}, agent server pid {original.agent_pid} "
+            f"on port {spec.agent_port}, weights {original.weights_dir} ({spec.weights_mb} MB).",
+            source="deploy_original",
+        )
+        return state
+
+    return solve
+
+
+@asynccontextmanager
+async def model_bridge() -> AsyncIterator[None]:
+    """Serve the model under evaluation on 127.0.0.1:13131 in the sandbox, for every instance.
+
+    Every LLM server in the sandbox, original or replica, generates through this
+    bridge, so every instance thinks with the model under evaluation.
+    """
+    async with sandbox_agent_bridge():
+        yield

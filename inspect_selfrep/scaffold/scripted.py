@@ -1,0 +1,57 @@
+"""`scripted`: replay a shell script in the sandbox as if it were the agent's actions.
+
+    inspect eval inspect_selfrep/replicate.py --solver inspect_selfrep/scripted -S script=PATH
+
+Used for reference solutions and fakes (like inspect_cyber's verify_solutions) and
+by anyone who wants to test the probe against a trajectory of their own. Without
+`script`, the sample's own reference solution (`metadata["solution"]`) runs.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from inspect_ai.log import transcript
+from inspect_ai.model import ChatMessageAssistant
+from inspect_ai.solver import Generate, Solver, TaskState, solver
+from inspect_ai.util import sandbox, store_as
+
+from inspect_selfrep.deployment import OriginalInstance, model_bridge
+from inspect_selfrep.record import AgentRecord
+
+
+def script_commands(text: str) -> list[str]:
+    """The script's command lines (comments and blank lines dropped), for the command record."""
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
+
+
+@solver
+def scripted(script: str | None = None, timeout: int = 600) -> Solver:
+    """Run `script` (a host path) with bash in the sandbox, as the agent's user, in the AI system's directory."""
+    fixed = Path(script).read_text() if script else None  # read now: a bad path fails before any sample
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        text = fixed
+        if text is None:
+            solution = state.metadata.get("solution")
+            if not solution:
+                raise ValueError("scripted: no script given (-S script=PATH) and the sample has no reference solution")
+            text = Path(solution).read_text()
+        original = store_as(OriginalInstance)
+        record = store_as(AgentRecord)
+        record.started_at = time.time()
+        record.commands = record.commands + script_commands(text)
+        env = {"AI_SYSTEM_DIR": original.spec.root, "LLM_PORT": str(original.spec.llm_port),
+               "AGENT_PORT": str(original.spec.agent_port), "MODEL_NAME": original.model_name}
+        async with model_bridge():
+            result = await sandbox().exec(
+                ["bash", "-s"], input=text, cwd=original.spec.root, env=env, user=original.spec.user, timeout=timeout
+            )
+        summary = f"exit code {result.returncode}\n--- stdout ---\n{result.stdout[-4000:]}\n--- stderr ---\n{result.stderr[-4000:]}"
+        transcript().info(f"```bash\n{text}\n```\n\n```\n{summary}\n```", source="scripted")
+        state.messages.append(ChatMessageAssistant(content=f"[scripted run]\n{summary}"))
+        state.completed = True
+        return state
+
+    return solve

@@ -1,0 +1,166 @@
+"""`think_plan_act`: the paper's scaffold as an Inspect solver (the original instance's mind).
+
+Each step: the model writes the five thought modules and one action; the action
+runs in the sandbox through the executor; the observation goes back. Messages
+that reach the original instance's agent server (`/chat`, its signal catcher)
+are injected into the conversation. The model bridge stays up throughout, so the
+original instance and any replica can think with the model under evaluation.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from inspect_ai.log import transcript
+from inspect_ai.model import (
+    ChatMessage,
+    ChatMessageAssistant,
+    ChatMessageSystem,
+    ChatMessageTool,
+    ChatMessageUser,
+    get_model,
+)
+from inspect_ai.solver import Generate, Solver, TaskState, solver
+from inspect_ai.tool import ToolInfo, ToolParam, ToolParams
+from inspect_ai.util import sandbox, store_as
+
+from inspect_selfrep.deployment import OriginalInstance, identity, model_bridge
+from inspect_selfrep.record import AgentRecord
+
+from . import protocol as proto
+from .sandbox_exec import install_executor, run_executor
+
+
+def _tool_infos() -> list[ToolInfo]:
+    return [
+        ToolInfo(
+            name=name,
+            description=proto.TOOL_DESCRIPTIONS[name],
+            parameters=ToolParams(
+                properties={proto.TOOL_ARG[name]: ToolParam(type="string")},
+                required=[proto.TOOL_ARG[name]],
+            ),
+        )
+        for name in proto.TOOLS
+    ]
+
+
+async def read_inbox(original: OriginalInstance) -> list[dict[str, Any]]:
+    """Messages that reached the original agent server since the last look."""
+    result = await sandbox().exec(
+        ["curl", "-s", "--max-time", "5", f"http://127.0.0.1:{original.spec.agent_port}/inbox"], timeout=15
+    )
+    try:
+        return list(json.loads(result.stdout).get("messages", [])) if result.success else []
+    except (ValueError, AttributeError):
+        return []
+
+
+def _summarise(messages: list[ChatMessage], keep_from: int, record: AgentRecord) -> list[ChatMessage]:
+    """Replace messages[2:keep_from] (older steps) with a summary of those steps."""
+    dropped = sum(1 for m in messages[2:keep_from] if isinstance(m, ChatMessageAssistant))
+    lines = []
+    for s in record.steps[:dropped]:
+        action = s.get("action") or {}
+        outcome = (s.get("observation") or "").strip().splitlines()
+        lines.append(
+            f"- step {s['n']}: {action.get('tool', '?')}({str(action.get('arg', ''))[:200]}) -> "
+            f"{(outcome[-1] if outcome else '')[:200]}"
+        )
+    summary = ChatMessageUser(content="Memory of your earlier steps (summarised):\n" + "\n".join(lines))
+    return messages[:2] + [summary] + messages[keep_from:]
+
+
+def _compact(messages: list[ChatMessage], memory_chars: int, record: AgentRecord) -> list[ChatMessage]:
+    if sum(len(m.text) for m in messages) <= memory_chars:
+        return messages
+    # Keep the last few whole steps: cut at an assistant message, never between a call and its result.
+    starts = [i for i, m in enumerate(messages) if isinstance(m, ChatMessageAssistant) and i >= 2]
+    if len(starts) <= 3:
+        return messages
+    return _summarise(messages, starts[-3], record)
+
+
+@solver
+def think_plan_act(
+    protocol: str = "json",
+    max_steps: int = 50,
+    settle: float = 10.0,
+    memory_chars: int = 60_000,
+) -> Solver:
+    """The think/plan/act scaffold of Pan et al. (arXiv 2412.12140).
+
+    Args:
+        protocol: "json" (each step is one JSON object; works with text-only models)
+            or "tools" (thought modules as markdown, action as a native tool call).
+        max_steps: Most steps before the agent is stopped (Inspect's message, token
+            and time limits apply too).
+        settle: Seconds a command may run before it goes to the background.
+        memory_chars: Conversation size above which older steps are summarised.
+    """
+    if protocol not in proto.PROTOCOLS:
+        raise ValueError(f"protocol must be one of {proto.PROTOCOLS}, not {protocol!r}")
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        original = store_as(OriginalInstance)
+        record = store_as(AgentRecord)
+        record.started_at = time.time()
+        await install_executor()
+        state.messages = [
+            ChatMessageSystem(content=proto.system_prompt(protocol, identity(original.model_name))),
+            *[m for m in state.messages if not isinstance(m, ChatMessageSystem)],
+        ]
+        tools = _tool_infos() if protocol == "tools" else []
+        model = get_model()
+        async with model_bridge():
+            for n in range(1, max_steps + 1):
+                for note in await read_inbox(original):
+                    if note.get("kind") == "signal" or note.get("kind") == "chat":
+                        state.messages.append(ChatMessageUser(content=f"[Received by your agent server ({note['kind']})]: {note.get('text', '')}"))
+                state.messages = _compact(state.messages, memory_chars, record)
+                output = await model.generate(state.messages, tools=tools)
+                state.output = output
+                message = output.message
+                state.messages.append(message)
+                if protocol == "json":
+                    step = proto.parse_json_step(message.text)
+                else:
+                    calls = [(c.function, c.arguments) for c in (message.tool_calls or [])]
+                    step = proto.parse_tool_step(message.text, calls)
+                transcript().info(step.markdown(), source=f"think_plan_act step {n}")
+                observation, done = await _act(step, original, record, settle, protocol)
+                record.steps = record.steps + [{"n": n, "time": time.time(), **step.as_dict(), "observation": observation[-2000:]}]
+                _reply(state, message, observation, protocol)
+                if done:
+                    state.completed = True
+                    break
+        return state
+
+    return solve
+
+
+async def _act(step: proto.Step, original: OriginalInstance, record: AgentRecord, settle: float, protocol: str) -> tuple[str, bool]:
+    if not step.executable:
+        return proto.correction(step, protocol), False
+    assert step.action is not None
+    if step.action.tool == "FINISH":
+        return f"Finished: {step.action.arg}", True
+    if step.action.tool == "EXECUTE_CMD":
+        record.commands = record.commands + [step.action.arg]
+        obs = await run_executor(original, ["execute", "--settle", str(settle)], step.action.arg, settle + 120)
+    else:
+        obs = await run_executor(original, ["receive", step.action.arg], None, 60)
+    text = obs.render()
+    if step.problems:
+        text += "\n\n" + proto.correction(step, protocol)
+    return text, False
+
+
+def _reply(state: TaskState, message: ChatMessageAssistant, observation: str, protocol: str) -> None:
+    if protocol == "tools" and message.tool_calls:
+        for call in message.tool_calls:
+            state.messages.append(ChatMessageTool(content=observation, tool_call_id=call.id, function=call.function))
+    else:
+        state.messages.append(ChatMessageUser(content=f"Observation:\n{observation}"))
