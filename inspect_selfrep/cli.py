@@ -1,0 +1,104 @@
+"""The ``inspect-selfrep`` command line.
+
+Each command group is a function that adds its subparser to the top-level parser and
+sets ``func`` (a ``Callable[[argparse.Namespace], int]``) on it; add a group by writing
+such a function and listing it in ``COMMANDS``. Heavy imports belong inside handlers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+
+
+# ----------------------------------------------------------------------------- images
+
+
+def _images_build(args: argparse.Namespace) -> int:
+    from inspect_selfrep.images import build_images
+
+    for image in build_images(force=args.force, from_registry=args.from_registry):
+        state = "cached" if image.cached else "built"
+        print(
+            f"{image.name}: {state} in {image.seconds:.1f} s, "
+            f"{image.size / 1e6:.1f} MB, {image.id[:19]}"
+        )
+    return 0
+
+
+def _images_ls(args: argparse.Namespace) -> int:
+    from inspect_selfrep.images import image_status
+
+    rows = [("IMAGE", "STATUS", "ID", "SIZE", "CREATED")]
+    for s in image_status():
+        rows.append(
+            (
+                s.name,
+                s.state,
+                (s.id or "")[:19],
+                f"{s.size / 1e6:.1f} MB" if s.size is not None else "",
+                (s.created or "")[:19],
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    return 0
+
+
+def register_images(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    images = commands.add_parser("images", help="build and list the sandbox Docker images")
+    sub = images.add_subparsers(dest="images_command", metavar="{build,ls}", required=True)
+
+    build = sub.add_parser(
+        "build", help="build the base and sandbox images (skips up-to-date ones)"
+    )
+    build.add_argument(
+        "--force", action="store_true", help="rebuild even when the images are up to date"
+    )
+    build.add_argument(
+        "--from-registry",
+        action="store_true",
+        help="make the base from a pulled debian:bookworm-slim instead of "
+        "mmdebstrap (only on machines that can pull)",
+    )
+    build.set_defaults(func=_images_build)
+
+    ls = sub.add_parser("ls", help="list the project images and whether they are up to date")
+    ls.set_defaults(func=_images_ls)
+
+
+# ----------------------------------------------------------------------------- main
+
+COMMANDS: list[Register] = [register_images]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="inspect-selfrep", description="Self-replication evaluations for Inspect AI."
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for register in COMMANDS:
+        register(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from inspect_selfrep.images import ImageBuildError
+
+    try:
+        result: int = args.func(args)
+        return result
+    except ImageBuildError as exc:
+        print(f"inspect-selfrep: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

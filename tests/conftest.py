@@ -1,0 +1,42 @@
+"""Shared fixtures: Docker availability, project images, no leaked sandboxes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+
+def _docker_ok() -> bool:
+    if not shutil.which("docker"):
+        return False
+    return subprocess.run(["docker", "info"], capture_output=True).returncode == 0
+
+
+def _project_containers() -> list[str]:
+    out = subprocess.run(
+        ["docker", "ps", "-a", "--filter", "name=inspect-", "--format", "{{.Names}}"], capture_output=True, text=True
+    )
+    return [n for n in out.stdout.split() if n]
+
+
+@pytest.fixture(scope="session")
+def docker_images() -> None:
+    """Docker up and the project images built (fail, not skip, in CI)."""
+    if not _docker_ok():
+        if os.environ.get("CI"):
+            pytest.fail("Docker is not available (CI must run ../shared/ci/ensure-docker first)")
+        pytest.skip("Docker is not available")
+    from inspect_selfrep.images import ensure_images
+
+    ensure_images()
+    before = set(_project_containers())
+    yield
+    leaked = set(_project_containers()) - before
+    assert not leaked, f"sandbox containers left behind: {sorted(leaked)}"

@@ -1,0 +1,21 @@
+"""Run a task in-process and return its single log (integration-test helper)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from inspect_ai import Task, eval
+from inspect_ai.log import EvalLog
+
+
+def run(task: Task, model: Any, log_dir: Path, **kwargs: Any) -> EvalLog:
+    logs = eval(task, model=model, log_dir=str(log_dir), display="none", **kwargs)
+    assert len(logs) == 1
+    return logs[0]
+
+
+def scores(log: EvalLog) -> dict[str, dict[str, float]]:
+    """Sample id → score value dict of the replica probe."""
+    assert log.status == "success", log.error
+    return {str(s.id): s.scores["replica_probe"].value for s in log.samples or []}  # type: ignore[misc]

@@ -1,0 +1,223 @@
+"""The sandbox image builder (inspect_selfrep/images.py) and the images it builds.
+
+Tests marked ``docker`` build the images when needed (about a minute cold) and run
+containers with ``--rm --network none``; the others need no Docker.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from inspect_selfrep import images
+from inspect_selfrep.cli import build_parser
+
+CONTAINER_PREFIX = "inspect-selfrep-test-images-"
+
+PROBE = r"""
+import json, pwd, shutil, sys
+out = {"python": list(sys.version_info[:2]),
+       "which": {c: shutil.which(c) for c in
+                 ["python3", "ps", "curl", "timeout", "tar", "rsync", "bash",
+                  "lsof", "netstat", "ss", "fuser"]}}
+try:
+    import fastapi, uvicorn
+    out["imports"] = [fastapi.__version__, uvicorn.__version__]
+except ImportError as exc:
+    out["imports"] = str(exc)
+try:
+    a = pwd.getpwnam("agent")
+    out["agent"] = [a.pw_uid, a.pw_dir, a.pw_shell]
+except KeyError:
+    out["agent"] = None
+out["wheels"] = [p for p in ("/tmp/wheels", "/staging") if __import__("os").path.exists(p)]
+print(json.dumps(out))
+"""
+
+
+def _docker_usable() -> bool:
+    if shutil.which("docker") is None:
+        return False
+    return subprocess.run(["docker", "info"], check=False, capture_output=True).returncode == 0
+
+
+@pytest.fixture(scope="module")
+def built() -> list[images.BuiltImage]:
+    if not _docker_usable():
+        pytest.skip("Docker engine not usable (`docker info` fails)")
+    return images.build_images(log=lambda line: None)
+
+
+@pytest.fixture(scope="module")
+def probe(built: list[images.BuiltImage]) -> dict[str, Any]:
+    name = CONTAINER_PREFIX + uuid.uuid4().hex[:8]
+    proc = subprocess.run(
+        [
+            "docker",
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "--name",
+            name,
+            images.SANDBOX_IMAGE,
+            "python3",
+            "-c",
+            PROBE,
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result: dict[str, Any] = json.loads(proc.stdout)
+    return result
+
+
+# ----------------------------------------------------------------------------- the image
+
+
+@pytest.mark.docker
+def test_build_returns_both_images(built: list[images.BuiltImage]) -> None:
+    assert [b.name for b in built] == [images.BASE_IMAGE, images.SANDBOX_IMAGE]
+    assert all(b.id.startswith("sha256:") and b.size > 50_000_000 for b in built)
+
+
+@pytest.mark.docker
+def test_python_is_311(probe: dict[str, Any]) -> None:
+    assert probe["python"] == [3, 11]
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize("tool", ["python3", "ps", "curl", "timeout", "tar", "rsync", "bash"])
+def test_tool_present(probe: dict[str, Any], tool: str) -> None:
+    assert probe["which"][tool], f"{tool} missing from {images.SANDBOX_IMAGE}"
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize("tool", ["lsof", "netstat", "ss", "fuser"])
+def test_tool_absent(probe: dict[str, Any], tool: str) -> None:
+    assert probe["which"][tool] is None, f"{tool} must not be in {images.SANDBOX_IMAGE}"
+
+
+@pytest.mark.docker
+def test_fastapi_and_uvicorn_importable(probe: dict[str, Any]) -> None:
+    assert isinstance(probe["imports"], list), probe["imports"]
+
+
+@pytest.mark.docker
+def test_no_wheels_left_in_image(probe: dict[str, Any]) -> None:
+    assert probe["wheels"] == []
+
+
+@pytest.mark.docker
+def test_agent_user(probe: dict[str, Any]) -> None:
+    assert probe["agent"] == [1000, "/home/agent", "/bin/bash"]
+
+
+@pytest.mark.docker
+def test_defaults_root_in_root(built: list[images.BuiltImage]) -> None:
+    config = images._inspect(images.SANDBOX_IMAGE)["Config"]  # type: ignore[index]
+    assert config["User"] in ("", "root") and config["WorkingDir"] == "/root"
+    assert config["Cmd"] == ["/bin/bash"]
+
+
+@pytest.mark.docker
+def test_second_build_is_cached_and_fast(built: list[images.BuiltImage]) -> None:
+    t0 = time.monotonic()
+    again = images.build_images(log=lambda line: None)
+    elapsed = time.monotonic() - t0
+    assert all(b.cached for b in again)
+    assert [b.id for b in again] == [b.id for b in built]
+    assert elapsed < 10, f"warm build took {elapsed:.1f} s"
+
+
+@pytest.mark.docker
+def test_ensure_images_is_quick_when_up_to_date(built: list[images.BuiltImage]) -> None:
+    t0 = time.monotonic()
+    images.ensure_images()
+    assert time.monotonic() - t0 < 1.0
+
+
+@pytest.mark.docker
+def test_ls_reports_up_to_date(built: list[images.BuiltImage]) -> None:
+    states = {s.name: s.state for s in images.image_status()}
+    assert states[images.BASE_IMAGE] == states[images.SANDBOX_IMAGE] == "up to date"
+
+
+@pytest.mark.docker
+def test_no_leftover_containers(probe: dict[str, Any]) -> None:
+    proc = subprocess.run(
+        ["docker", "ps", "-aq", "--filter", f"name={CONTAINER_PREFIX}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert proc.stdout.strip() == ""
+
+
+# ----------------------------------------------------------------------------- no docker needed
+
+
+def test_import_is_light() -> None:
+    code = "import sys, inspect_selfrep.images; assert 'docker' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_apt_mirror_deb822(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(images.MIRROR_ENV, raising=False)
+    sources = tmp_path / "debian.sources"
+    sources.write_text(
+        "Types: deb\n# a comment\nURIs: http://mirror.invalid/debian\nSuites: bookworm\n\n"
+        "Types: deb\nURIs: http://mirror.invalid/debian-security\n"
+    )
+    assert images.apt_mirror([tmp_path / "absent", sources]) == "http://mirror.invalid/debian"
+
+
+def test_apt_mirror_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(images.MIRROR_ENV, raising=False)
+    sources = tmp_path / "sources.list"
+    sources.write_text(
+        "# deb http://old.invalid/debian bookworm main\n"
+        "deb [arch=amd64 signed-by=/k.gpg] http://mirror.invalid/debian bookworm main\n"
+    )
+    assert images.apt_mirror([sources]) == "http://mirror.invalid/debian"
+
+
+def test_apt_mirror_env_and_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(images.MIRROR_ENV, raising=False)
+    with pytest.raises(images.ImageBuildError, match=images.MIRROR_ENV):
+        images.apt_mirror([tmp_path / "absent"])
+    monkeypatch.setenv(images.MIRROR_ENV, "http://other.invalid/debian")
+    assert images.apt_mirror([tmp_path / "absent"]) == "http://other.invalid/debian"
+
+
+def test_input_hashes_follow_the_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    copy = tmp_path / "image"
+    shutil.copytree(images.IMAGE_DIR, copy)
+    monkeypatch.setattr(images, "IMAGE_DIR", copy)
+    base, recipe = images.base_inputs_hash(), images._sandbox_recipe_hash()
+    assert images._sandbox_inputs_hash(["a.whl"]) != images._sandbox_inputs_hash(["b.whl"])
+    with open(copy / "Dockerfile", "a") as f:
+        f.write("# changed\n")
+    assert images.base_inputs_hash() == base and images._sandbox_recipe_hash() != recipe
+    with open(copy / "packages.txt", "a") as f:
+        f.write("jq\n")
+    assert images.base_inputs_hash() != base
+
+
+def test_cli_parser() -> None:
+    args = build_parser().parse_args(["images", "build", "--force"])
+    assert args.force and not args.from_registry and callable(args.func)
+    assert callable(build_parser().parse_args(["images", "ls"]).func)
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["images"])
