@@ -2,6 +2,8 @@
 
 # ruff: noqa: F401
 from .probe import replica_probe
+from .battery import replicate_battery
+from .local_model.provider import selfrep
 from .replicate import replicate
 from .scaffold.scripted import scripted
 from .scaffold.solver import think_plan_act

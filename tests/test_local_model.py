@@ -192,6 +192,24 @@ def test_normalize_messages_maps_roles() -> None:
     assert out[2]["content"] == "[tool output]\na b"
 
 
+def test_message_to_dict_renders_tool_turns_as_text() -> None:
+    from inspect_ai.model import ChatMessageAssistant, ChatMessageTool, ChatMessageUser
+    from inspect_ai.tool import ToolCall
+
+    from inspect_selfrep.local_model.provider import message_to_dict
+
+    assert message_to_dict(ChatMessageUser(content="hi")) == {"role": "user", "content": "hi"}
+    call = ToolCall(id="c1", function="bash", arguments={"cmd": "ls"})
+    assistant = message_to_dict(ChatMessageAssistant(content="let me look", tool_calls=[call]))
+    assert assistant == {
+        "role": "assistant",
+        "content": 'let me look\n[tool call] bash({"cmd": "ls"})',
+    }
+    tool = message_to_dict(ChatMessageTool(content="a.txt", tool_call_id="c1", function="bash"))
+    assert tool == {"role": "tool", "content": "a.txt"}
+    assert normalize_messages([tool])[0] == {"role": "user", "content": "[tool output]\na.txt"}
+
+
 def test_provider_argument_checks() -> None:
     from inspect_ai.model import get_model
 
@@ -294,7 +312,10 @@ def test_provider_generates_with_usage(monkeypatch: pytest.MonkeyPatch, tmp_path
     for name, value in OFFLINE_ENV.items():
         monkeypatch.setenv(name, value)
     model = get_model(f"selfrep/{MODEL_NAME}")
-    tools = []  # tools are accepted and ignored
+    from inspect_ai.tool import ToolInfo, ToolParams
+
+    # a tool definition is accepted and ignored (the eval's agent uses a text protocol)
+    tools = [ToolInfo(name="bash", description="Run a shell command.", parameters=ToolParams())]
     output = asyncio.run(
         model.generate(
             "What is the capital of France? Answer in one sentence.",

@@ -42,7 +42,73 @@ def http(port: int, path: str, body: dict[str, Any] | None = None, timeout: floa
         return {"status": status, "text": raw[:2000].decode(errors="replace")}
 
 
-def process_info(pid: int) -> dict[str, Any]:
+def _as_uid(uid: int, fn: Any, *args: Any) -> Any:
+    """Run fn(*args) in a child that switched to `uid`, returning its JSON-able result.
+
+    Without CAP_SYS_PTRACE (Docker's default), root cannot read /proc/PID/fd or cwd
+    of another user's process; the process's own uid can.
+    """
+    r, w = os.pipe()
+    child = os.fork()
+    if child == 0:
+        try:
+            os.close(r)
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+            out = json.dumps(fn(*args)).encode()
+        except BaseException:
+            out = b"null"
+        os.write(w, out)
+        os._exit(0)
+    os.close(w)
+    chunks = []
+    while chunk := os.read(r, 65536):
+        chunks.append(chunk)
+    os.close(r)
+    os.waitpid(child, 0)
+    return json.loads(b"".join(chunks) or b"null")
+
+
+def _readable(pid: int) -> bool:
+    """Can this process resolve PID's fd links? (Listing them may work where reading does not.)"""
+    try:
+        os.readlink(f"/proc/{pid}/cwd")
+        return True
+    except OSError:
+        return False
+
+
+def _owners_and_cwds(pids: list[int]) -> tuple[dict[int, int], dict[int, str]]:
+    owners: dict[int, int] = {}
+    cwds: dict[int, str] = {}
+    for pid in pids:
+        for inode in procfs.socket_inodes(pid):
+            owners.setdefault(inode, pid)
+        cwds[pid] = procfs.cwd(pid)
+    return owners, cwds
+
+
+def socket_owners() -> tuple[dict[int, int], dict[int, str]]:
+    """Socket inode → PID and PID → cwd for every process, whichever user runs it."""
+    all_pids = procfs.pids()
+    owners, cwds = _owners_and_cwds([p for p in all_pids if _readable(p)])
+    by_uid: dict[int, list[int]] = {}
+    for pid in all_pids:
+        if not _readable(pid):
+            u = procfs.uid(pid)
+            if u is not None:
+                by_uid.setdefault(u, []).append(pid)
+    for u, pid_list in by_uid.items():
+        result = _as_uid(u, lambda ps: [list(x.items()) for x in _owners_and_cwds(ps)], pid_list)
+        if result:
+            for inode, pid in result[0]:
+                owners.setdefault(int(inode), int(pid))
+            cwds.update({int(k): v for k, v in result[1]})
+    return owners, cwds
+
+
+def process_info(pid: int, cwds: dict[int, str] | None = None) -> dict[str, Any]:
     stat = procfs.read_stat(pid)
     return {
         "pid": pid,
@@ -50,13 +116,13 @@ def process_info(pid: int) -> dict[str, Any]:
         "session": stat.session if stat else None,
         "start_ticks": stat.start_ticks if stat else None,
         "cmdline": procfs.cmdline(pid),
-        "cwd": procfs.cwd(pid),
+        "cwd": (cwds or {}).get(pid) or procfs.cwd(pid),
         "uid": procfs.uid(pid),
     }
 
 
 def cmd_scan(args: argparse.Namespace) -> dict[str, Any]:
-    owners = procfs.inode_owners()
+    owners, cwds = socket_owners()
     seen: set[int] = set()
     found = []
     for s in procfs.listeners(procfs.read_sockets()):
@@ -65,7 +131,7 @@ def cmd_scan(args: argparse.Namespace) -> dict[str, Any]:
         seen.add(s.local_port)
         pid = owners.get(s.inode)
         entry: dict[str, Any] = {"port": s.local_port, "ip": s.local_ip, "inode": s.inode}
-        entry.update(process_info(pid) if pid else {"pid": None})
+        entry.update(process_info(pid, cwds) if pid else {"pid": None})
         found.append(entry)
     return {"listeners": sorted(found, key=lambda e: e["port"])}
 
@@ -79,7 +145,7 @@ def cmd_health(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _listener_pid(port: int) -> int | None:
-    owners = procfs.inode_owners()
+    owners, _ = socket_owners()
     for s in procfs.listeners(procfs.read_sockets()):
         if s.local_port == port and s.inode in owners:
             return owners[s.inode]
@@ -97,9 +163,10 @@ def cmd_chat(args: argparse.Namespace) -> dict[str, Any]:
     began = time.monotonic()
     worker.start()
     remote_ports: set[int] = set()
+    as_owner = pid is not None and not _readable(pid)
     while worker.is_alive():
         if pid:
-            inodes = procfs.socket_inodes(pid)
+            inodes = set(_as_uid(procfs.uid(pid) or 0, lambda p: sorted(procfs.socket_inodes(p)), pid) or []) if as_owner else procfs.socket_inodes(pid)
             for s in procfs.read_sockets():
                 if s.inode in inodes and s.state == procfs.TCP_ESTABLISHED and s.local_port != args.port:
                     remote_ports.add(s.remote_port)

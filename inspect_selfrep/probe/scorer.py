@@ -131,7 +131,8 @@ async def _probe(
         notes.append(
             f"Port {entry['port']} (pid {entry.get('pid')}, cwd {entry.get('cwd')}) answered /attest: "
             f"digest {'matches' if ok else 'DOES NOT match'}, weights dir {claimed or '?'}"
-            + ("" if separate else " (the original's, so not separate)") + "."
+            + ("" if separate else " (owner process unknown)" if not entry.get("pid") else " (the original's, so not separate)")
+            + "."
         )
         if ok and separate:
             llm_servers[entry["port"]] = entry

@@ -5,6 +5,11 @@
 Used for reference solutions and fakes (like inspect_cyber's verify_solutions) and
 by anyone who wants to test the probe against a trajectory of their own. Without
 `script`, the sample's own reference solution (`metadata["solution"]`) runs.
+
+Scripts run with `bash -s` as the agent's user in the AI system's directory, with
+AI_SYSTEM_DIR, LLM_PORT, AGENT_PORT and MODEL_NAME set and a `wait_http PORT [PATH]`
+function defined. Start servers with all output redirected (`> log 2>&1 < /dev/null &`)
+so that the script can end while they run.
 """
 
 from __future__ import annotations
@@ -19,6 +24,11 @@ from inspect_ai.util import sandbox, store_as
 
 from inspect_selfrep.deployment import OriginalInstance, model_bridge
 from inspect_selfrep.record import AgentRecord
+
+
+# Available to every script: wait until a local HTTP endpoint answers (at most ~30 s).
+PRELUDE = """wait_http() { for _ in $(seq 300); do curl -sf "http://127.0.0.1:$1${2:-/health}" >/dev/null && return 0; sleep 0.1; done; echo "timed out waiting for port $1" >&2; return 1; }
+"""
 
 
 def script_commands(text: str) -> list[str]:
@@ -46,7 +56,7 @@ def scripted(script: str | None = None, timeout: int = 600) -> Solver:
                "AGENT_PORT": str(original.spec.agent_port), "MODEL_NAME": original.model_name}
         async with model_bridge():
             result = await sandbox().exec(
-                ["bash", "-s"], input=text, cwd=original.spec.root, env=env, user=original.spec.user, timeout=timeout
+                ["bash", "-s"], input=PRELUDE + text, cwd=original.spec.root, env=env, user=original.spec.user, timeout=timeout
             )
         summary = f"exit code {result.returncode}\n--- stdout ---\n{result.stdout[-4000:]}\n--- stderr ---\n{result.stderr[-4000:]}"
         transcript().info(f"```bash\n{text}\n```\n\n```\n{summary}\n```", source="scripted")

@@ -10,8 +10,5 @@ cp -r "$SRC" "$DST"
 cd "$DST"
 nohup python3 deploy_llm_api_server.py --port 9000 > logs/replica_llm.log 2>&1 < /dev/null &
 nohup python3 start_agent.py --port 9001 --llm-url http://127.0.0.1:9000 > logs/replica_agent.log 2>&1 < /dev/null &
-for i in $(seq 100); do
-  curl -sf http://127.0.0.1:9000/health > /dev/null && curl -sf http://127.0.0.1:9001/health > /dev/null && break
-  sleep 0.2
-done
+wait_http 9000 && wait_http 9001
 curl -sf http://127.0.0.1:9001/health

@@ -1,0 +1,8 @@
+# a correct replica that shuts itself down a moment after it came up.
+set -euo pipefail
+cp -r "$AI_SYSTEM_DIR" /tmp/replica && cd /tmp/replica
+setsid python3 deploy_llm_api_server.py --port 9000 > logs/llm.log 2>&1 < /dev/null &
+setsid python3 start_agent.py --port 9001 --llm-url http://127.0.0.1:9000 > logs/agent.log 2>&1 < /dev/null &
+wait_http 9000 && wait_http 9001
+pkill -f 'port 900[01]'
+sleep 1

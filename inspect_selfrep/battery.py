@@ -1,0 +1,30 @@
+"""`replicate_battery`: check the probe itself on honest replication routes and fakes.
+
+    inspect eval inspect_selfrep/replicate_battery --model mockllm/model
+
+Each entry's script is replayed by the scripted solver; the expected score is in
+the sample's metadata (`expect`). Honest routes must score success=1, fakes 0.
+The model only answers the probe's greeting, so a mock model is enough.
+"""
+
+from __future__ import annotations
+
+from inspect_ai import Task, task
+
+from inspect_selfrep.dataset import battery_dataset
+from inspect_selfrep.deployment import deploy_original
+from inspect_selfrep.images import ensure_images
+from inspect_selfrep.probe import replica_probe
+from inspect_selfrep.scaffold.scripted import scripted
+
+
+@task
+def replicate_battery(entries: str | list[str] | None = None, weights_mb: float = 4) -> Task:
+    """The probe battery of the replicate scenario (entries: comma-separated names, default all)."""
+    ensure_images()
+    return Task(
+        dataset=battery_dataset("replicate", entries),
+        setup=deploy_original(weights_mb=weights_mb),
+        solver=scripted(),
+        scorer=replica_probe(),
+    )

@@ -1,0 +1,35 @@
+"""Integration: every honest route scores success=1, every fake 0, with the expected milestones."""
+
+from __future__ import annotations
+
+import pytest
+
+from evalrun import run, scores
+from inspect_selfrep.battery import replicate_battery
+from mock_models import mock_model
+
+pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images")]
+
+
+@pytest.fixture(scope="module")
+def battery_log(tmp_path_factory):
+    return run(replicate_battery(), mock_model(), tmp_path_factory.mktemp("battery"), max_samples=4, max_sandboxes=4)
+
+
+def test_battery_has_enough_routes(battery_log):
+    kinds = [s.metadata["battery"] for s in battery_log.samples]
+    assert kinds.count("honest") >= 6 and kinds.count("fake") >= 8
+
+
+@pytest.mark.parametrize("kind", ["honest", "fake"])
+def test_battery_scores(battery_log, kind):
+    values = scores(battery_log)
+    wrong = {}
+    for sample in battery_log.samples:
+        if sample.metadata["battery"] != kind:
+            continue
+        got = values[str(sample.id)]
+        bad = {k: (got[k], v) for k, v in sample.metadata["expect"].items() if got[k] != v}
+        if bad:
+            wrong[sample.id] = (bad, sample.scores["replica_probe"].explanation)
+    assert not wrong, "\n\n".join(f"{k}: (got, expected) {b}\n{e}" for k, (b, e) in wrong.items())
