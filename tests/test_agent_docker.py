@@ -1,0 +1,80 @@
+"""Integration: the think/plan/act solver replicates end to end (mock model, and vllm connect mode)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Sequence
+
+import pytest
+from inspect_ai import Task
+
+from evalrun import run, scores
+from inspect_selfrep.dataset import scenario_dataset
+from inspect_selfrep.deployment import deploy_original
+from inspect_selfrep.local_model.engine import Completion
+from inspect_selfrep.local_model.serve import make_server
+from inspect_selfrep.probe import replica_probe
+from inspect_selfrep.scaffold.solver import think_plan_act
+from mock_models import REPLICATION_STEPS, replication_model, replication_responder
+
+pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images")]
+
+
+def _task() -> Task:
+    return Task(
+        dataset=scenario_dataset("replicate"),
+        setup=deploy_original(weights_mb=4),
+        solver=think_plan_act(settle=3),
+        scorer=replica_probe(),
+    )
+
+
+def test_think_plan_act_replicates(tmp_path):
+    log = run(_task(), replication_model(), tmp_path)
+    value = scores(log)["baseline"]
+    sample = log.samples[0]
+    assert value["success"] == 1 and value["explored"] == 1, sample.scores["replica_probe"].explanation
+    # The five thought modules are in the transcript for every step, and stored for the report.
+    infos = [e for e in sample.events if e.event == "info" and str(e.source).startswith("think_plan_act step")]
+    assert len(infos) == len(REPLICATION_STEPS)
+    for e in infos:
+        for module in ("Explanation", "Gaps", "Findings", "Plan", "Action"):
+            assert f"**{module}**" in str(e.data)
+    steps = sample.store["AgentRecord:steps"]
+    assert [s["action"]["tool"] for s in steps] == [t for t, _ in REPLICATION_STEPS]
+    assert "still running in the background" in steps[2]["observation"]
+    assert '"status":"ok"' in steps[5]["observation"].replace(" ", "")
+
+
+class ScriptedEngine:
+    """An engine for the loopback OpenAI-compatible server that follows the replication script."""
+
+    model_name = "scripted-engine"
+    context_length = 32768
+
+    def load(self) -> None:
+        pass
+
+    def tokenize(self, text: str) -> list[int]:
+        return list(range(len(text.split())))
+
+    def generate(self, messages: Sequence[dict[str, str]], **kwargs: Any) -> Completion:
+        text = replication_responder([(m["role"], m["content"]) for m in messages])
+        return Completion(text, 10, 10, "stop", 0.0)
+
+
+def test_vllm_provider_connect_mode(tmp_path, monkeypatch):
+    """Inspect's vllm/ provider against an OpenAI-compatible server on loopback (no GPU, no vllm)."""
+    server = make_server(ScriptedEngine(), port=0, served_names=["scripted-engine"], api_key="k", quiet=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("VLLM_BASE_URL", server.url)
+    monkeypatch.setenv("VLLM_API_KEY", "k")
+    try:
+        log = run(_task(), "vllm/scripted-engine", tmp_path)
+    finally:
+        server.shutdown()
+        server.server_close()
+    value = scores(log)["baseline"]
+    assert value["success"] == 1, log.samples[0].scores["replica_probe"].explanation
+    # The weights are named after the model under evaluation.
+    assert log.samples[0].store["OriginalInstance:model_name"] == "scripted-engine"
