@@ -7,6 +7,7 @@ from typing import Any, Sequence
 
 import pytest
 from inspect_ai import Task
+from inspect_ai.log import resolve_sample_attachments
 
 from evalrun import run, scores
 from inspect_selfrep.dataset import scenario_dataset
@@ -32,7 +33,7 @@ def _task() -> Task:
 def test_think_plan_act_replicates(tmp_path):
     log = run(_task(), replication_model(), tmp_path)
     value = scores(log)["baseline"]
-    sample = log.samples[0]
+    sample = resolve_sample_attachments(log.samples[0])
     assert value["success"] == 1 and value["explored"] == 1, sample.scores["replica_probe"].explanation
     # The five thought modules are in the transcript for every step, and stored for the report.
     infos = [e for e in sample.events if e.event == "info" and str(e.source).startswith("think_plan_act step")]
