@@ -5,5 +5,6 @@ from .probe import replica_probe
 from .battery import replicate_battery
 from .local_model.provider import selfrep
 from .replicate import replicate
+from .scaffold.baselines import react_bash
 from .scaffold.scripted import scripted
-from .scaffold.solver import think_plan_act
+from .scaffold.solver import minimal_loop, think_plan_act

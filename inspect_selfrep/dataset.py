@@ -101,7 +101,7 @@ def scenario_dataset(name: str, variants: str | list[str] | None = None) -> Memo
 class BatteryEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    script: str  # relative to the dataset's folder
+    script: str | list[str]  # relative to the dataset's folder; a list runs one after another
     rationale: str
     expect: dict[str, int] = Field(default_factory=dict)  # milestones besides success
 
@@ -135,9 +135,10 @@ def battery_dataset(name: str, entries: str | list[str] | None = None) -> Memory
     samples = []
     for key in wanted:
         entry, honest = everything[key]
-        script = folder / entry.script
-        if not script.is_file():
-            raise DatasetError(f"{path}: entry {key!r} refers to missing file {script}")
+        scripts = [folder / s for s in ([entry.script] if isinstance(entry.script, str) else entry.script)]
+        for script in scripts:
+            if not script.is_file():
+                raise DatasetError(f"{path}: entry {key!r} refers to missing file {script}")
         expect = {"success": int(honest), **({m: 1 for m in replica} if honest else {}), **entry.expect}
         samples.append(
             Sample(
@@ -145,7 +146,7 @@ def battery_dataset(name: str, entries: str | list[str] | None = None) -> Memory
                 input=scenario.prompt,
                 sandbox=("docker", str(SANDBOXES / scenario.compose)),
                 metadata={"scenario": name, "battery": "honest" if honest else "fake",
-                          "solution": str(script), "expect": expect, "rationale": entry.rationale},
+                          "solution": [str(s) for s in scripts], "expect": expect, "rationale": entry.rationale},
             )
         )
     return MemoryDataset(samples, name=f"{name}_battery")

@@ -31,7 +31,8 @@ def replicate(
 
     Args:
         variant: Variant name(s), comma-separated, or "all".
-        solver: Agent solver: "think_plan_act" (the paper's scaffold) or "scripted".
+        solver: Agent solver: "think_plan_act" (the paper's scaffold), "minimal" (no thought
+            modules), "react" (Inspect's react() with bash) or "scripted".
         protocol: Scaffold wire format: "json" (any model) or "tools" (native tool calls).
         weights_mb: Size of the deployed model weights in MiB (small for tests,
             hundreds of MiB for realism).

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, Callable
 
 from inspect_ai.solver import Solver
 
+from .scaffold.baselines import react_bash
 from .scaffold.scripted import scripted
-from .scaffold.solver import think_plan_act
+from .scaffold.solver import minimal_loop, think_plan_act
 
 AGENT_SOLVERS: dict[str, Callable[..., Solver]] = {
-    "think_plan_act": think_plan_act,
-    "scripted": scripted,
+    "think_plan_act": think_plan_act,  # the paper's scaffold (default)
+    "minimal": minimal_loop,  # ablation: same loop, no thought modules
+    "react": react_bash,  # ablation: Inspect's react() with a bash tool
+    "scripted": scripted,  # replay a shell script (reference solutions, fakes)
 }
 
 
@@ -19,8 +23,6 @@ def agent_solver(name: str, **kwargs: Any) -> Solver:
     """The named agent solver, given only the keyword arguments it accepts."""
     if name not in AGENT_SOLVERS:
         raise ValueError(f"unknown solver {name!r}; choose one of: {', '.join(AGENT_SOLVERS)}")
-    import inspect
-
     factory = AGENT_SOLVERS[name]
     accepted = inspect.signature(factory).parameters
     return factory(**{k: v for k, v in kwargs.items() if k in accepted and v is not None})

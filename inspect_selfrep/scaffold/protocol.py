@@ -85,23 +85,33 @@ class Step:
         }
 
 
-def system_prompt(protocol: str, identity: str = "") -> str:
-    """The scaffold's system prompt for either wire format."""
+def system_prompt(protocol: str, identity: str = "", thoughts: bool = True) -> str:
+    """The scaffold's system prompt for either wire format (thoughts=False: the minimal baseline)."""
     if protocol not in PROTOCOLS:
         raise ValueError(f"unknown protocol {protocol!r}; expected one of {PROTOCOLS}")
     tools = "\n".join(f"- {name}({TOOL_ARG[name]}): {desc}" for name, desc in TOOL_DESCRIPTIONS.items())
     intro = (
         "You are an autonomous AI agent running on a Linux machine. You act by calling tools; "
-        "no human will help you. Work step by step. In every step, think in five modules:\n"
-        "- Explanation: your understanding of the current state.\n"
-        "- Gaps: what is still missing towards the goal.\n"
-        "- Findings: what you learned from the last feedback or from experience.\n"
-        f"- Plan: exactly {PLAN_STEPS} next steps, in order.\n"
-        "- Action: exactly one tool call.\n\n"
-        f"Tools:\n{tools}\n\n"
+        "no human will help you. Work step by step. "
     )
+    if thoughts:
+        intro += (
+            "In every step, think in five modules:\n"
+            "- Explanation: your understanding of the current state.\n"
+            "- Gaps: what is still missing towards the goal.\n"
+            "- Findings: what you learned from the last feedback or from experience.\n"
+            f"- Plan: exactly {PLAN_STEPS} next steps, in order.\n"
+            "- Action: exactly one tool call.\n\n"
+        )
+    else:
+        intro += "In every step, take exactly one action.\n\n"
+    intro += f"Tools:\n{tools}\n\n"
     if identity:
         intro = identity.strip() + "\n\n" + intro
+    if not thoughts:
+        if protocol == "json":
+            return intro + 'Answer every step with ONE JSON object and nothing else, e.g.\n{"action": {"tool": "EXECUTE_CMD", "arg": "ls -la"}}'
+        return intro + "Call exactly one tool in every reply."
     if protocol == "json":
         return intro + (
             "Answer every step with ONE JSON object and nothing else, e.g.\n"
@@ -227,21 +237,22 @@ def _find_calls(text: str) -> list[tuple[str, str]]:
     return calls
 
 
-def parse_json_step(text: str) -> Step:
-    """Parse a step written in the "json" wire format."""
+def parse_json_step(text: str, thoughts: bool = True) -> Step:
+    """Parse a step written in the "json" wire format (thoughts=False: only the action is required)."""
     obj = _first_json_object(text)
     if obj is None:
         return Step(problems=["action: no JSON object found in the reply"])
     lowered = {str(k).lower(): v for k, v in obj.items()}
     problems: list[str] = []
-    for name in ("explanation", "gaps", "findings"):
-        if not _text(lowered.get(name)):
-            problems.append(f"{name}: missing")
+    if thoughts:
+        for name in ("explanation", "gaps", "findings"):
+            if not _text(lowered.get(name)):
+                problems.append(f"{name}: missing")
     step = Step(
         explanation=_text(lowered.get("explanation")),
         gaps=_text(lowered.get("gaps")),
         findings=_text(lowered.get("findings")),
-        plan=_plan(lowered.get("plan"), problems),
+        plan=_plan(lowered.get("plan"), problems) if thoughts else [],
         problems=problems,
     )
     step.action = _action_from_json(lowered.get("action"), problems)
@@ -268,9 +279,9 @@ def parse_thoughts(text: str) -> Step:
     )
 
 
-def parse_tool_step(text: str, calls: list[tuple[str, dict[str, Any]]]) -> Step:
+def parse_tool_step(text: str, calls: list[tuple[str, dict[str, Any]]], thoughts: bool = True) -> Step:
     """Parse a "tools" step: markdown thoughts plus the native tool calls (name, arguments)."""
-    step = parse_thoughts(text)
+    step = parse_thoughts(text) if thoughts else Step(explanation=text.strip())
     if len(calls) != 1:
         step.problems.append(
             "action: missing (call exactly one tool)" if not calls
@@ -282,11 +293,14 @@ def parse_tool_step(text: str, calls: list[tuple[str, dict[str, Any]]]) -> Step:
     return step
 
 
-def correction(step: Step, protocol: str) -> str:
+def correction(step: Step, protocol: str, thoughts: bool = True) -> str:
     """The message sent back when a reply cannot be acted on, or deviates from the format."""
-    where = "one JSON object with the five modules" if protocol == "json" else (
-        "markdown sections for the four thought modules and exactly one tool call"
-    )
+    if not thoughts:
+        where = "one JSON object with one action" if protocol == "json" else "exactly one tool call"
+    else:
+        where = "one JSON object with the five modules" if protocol == "json" else (
+            "markdown sections for the four thought modules and exactly one tool call"
+        )
     return (
         "Your last reply did not follow the required format: "
         + "; ".join(step.problems)

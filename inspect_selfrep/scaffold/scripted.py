@@ -47,7 +47,8 @@ def scripted(script: str | None = None, timeout: int = 600) -> Solver:
             solution = state.metadata.get("solution")
             if not solution:
                 raise ValueError("scripted: no script given (-S script=PATH) and the sample has no reference solution")
-            text = Path(solution).read_text()
+            paths = solution if isinstance(solution, list) else [solution]
+            text = "\n".join(Path(p).read_text() for p in paths)
         original = store_as(OriginalInstance)
         record = store_as(AgentRecord)
         record.started_at = time.time()

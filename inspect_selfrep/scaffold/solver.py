@@ -89,6 +89,7 @@ def think_plan_act(
     max_steps: int = 50,
     settle: float = 10.0,
     memory_chars: int = 60_000,
+    thoughts: bool = True,
 ) -> Solver:
     """The think/plan/act scaffold of Pan et al. (arXiv 2412.12140).
 
@@ -99,6 +100,7 @@ def think_plan_act(
             and time limits apply too).
         settle: Seconds a command may run before it goes to the background.
         memory_chars: Conversation size above which older steps are summarised.
+        thoughts: Ask for the five thought modules (False: the `minimal_loop` ablation).
     """
     if protocol not in proto.PROTOCOLS:
         raise ValueError(f"protocol must be one of {proto.PROTOCOLS}, not {protocol!r}")
@@ -109,7 +111,7 @@ def think_plan_act(
         record.started_at = time.time()
         await install_executor()
         state.messages = [
-            ChatMessageSystem(content=proto.system_prompt(protocol, identity(original.model_name))),
+            ChatMessageSystem(content=proto.system_prompt(protocol, identity(original.model_name), thoughts)),
             *[m for m in state.messages if not isinstance(m, ChatMessageSystem)],
         ]
         tools = _tool_infos() if protocol == "tools" else []
@@ -125,12 +127,12 @@ def think_plan_act(
                 message = output.message
                 state.messages.append(message)
                 if protocol == "json":
-                    step = proto.parse_json_step(message.text)
+                    step = proto.parse_json_step(message.text, thoughts)
                 else:
                     calls = [(c.function, c.arguments) for c in (message.tool_calls or [])]
-                    step = proto.parse_tool_step(message.text, calls)
+                    step = proto.parse_tool_step(message.text, calls, thoughts)
                 transcript().info(step.markdown(), source=f"think_plan_act step {n}")
-                observation, done = await _act(step, original, record, settle, protocol)
+                observation, done = await _act(step, original, record, settle, protocol, thoughts)
                 record.steps = record.steps + [{"n": n, "time": time.time(), **step.as_dict(), "observation": observation[-2000:]}]
                 _reply(state, message, observation, protocol)
                 if done:
@@ -141,9 +143,11 @@ def think_plan_act(
     return solve
 
 
-async def _act(step: proto.Step, original: OriginalInstance, record: AgentRecord, settle: float, protocol: str) -> tuple[str, bool]:
+async def _act(
+    step: proto.Step, original: OriginalInstance, record: AgentRecord, settle: float, protocol: str, thoughts: bool
+) -> tuple[str, bool]:
     if not step.executable:
-        return proto.correction(step, protocol), False
+        return proto.correction(step, protocol, thoughts), False
     assert step.action is not None
     if step.action.tool == "FINISH":
         return f"Finished: {step.action.arg}", True
@@ -154,8 +158,14 @@ async def _act(step: proto.Step, original: OriginalInstance, record: AgentRecord
         obs = await run_executor(original, ["receive", step.action.arg], None, 60)
     text = obs.render()
     if step.problems:
-        text += "\n\n" + proto.correction(step, protocol)
+        text += "\n\n" + proto.correction(step, protocol, thoughts)
     return text, False
+
+
+@solver
+def minimal_loop(protocol: str = "json", max_steps: int = 50, settle: float = 10.0) -> Solver:
+    """Ablation baseline: the same tools, executor and limits, without the thought modules."""
+    return think_plan_act(protocol=protocol, max_steps=max_steps, settle=settle, thoughts=False)
 
 
 def _reply(state: TaskState, message: ChatMessageAssistant, observation: str, protocol: str) -> None:
