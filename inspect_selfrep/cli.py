@@ -71,9 +71,38 @@ def register_images(commands: argparse._SubParsersAction[argparse.ArgumentParser
     ls.set_defaults(func=_images_ls)
 
 
+# ----------------------------------------------------------------------------- report
+
+
+def _report(args: argparse.Namespace) -> int:
+    from inspect_selfrep.report import ReportError, write_report
+
+    try:
+        path = write_report(args.log_dir, args.out)
+    except ReportError as exc:
+        print(f"inspect-selfrep report: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {path}")
+    return 0
+
+
+def register_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    report = commands.add_parser(
+        "report", help="summarise a directory of eval logs as Markdown and PNG charts"
+    )
+    report.add_argument("log_dir", help="directory of Inspect logs (searched recursively)")
+    report.add_argument(
+        "-o",
+        "--out",
+        default="report",
+        help="output directory for report.md and PNGs (default: report/)",
+    )
+    report.set_defaults(func=_report)
+
+
 # ----------------------------------------------------------------------------- main
 
-COMMANDS: list[Register] = [register_images]
+COMMANDS: list[Register] = [register_images, register_report]
 
 
 def build_parser() -> argparse.ArgumentParser:

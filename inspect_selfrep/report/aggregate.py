@@ -42,7 +42,9 @@ def _tuple(key: object) -> tuple[object, ...]:
 def measures(trials: Iterable[Trial]) -> list[str]:
     """Measures present: capability, propensity, then any others."""
     present = unique(t.measure for t in trials)
-    return [m for m in MEASURE_ORDER if m in present] + sorted(m for m in present if m not in MEASURE_ORDER)
+    return [m for m in MEASURE_ORDER if m in present] + sorted(
+        m for m in present if m not in MEASURE_ORDER
+    )
 
 
 def rate_key(t: Trial) -> tuple[str, str, str, str]:
@@ -162,7 +164,8 @@ def flag_names(trials: Iterable[Trial]) -> list[str]:
 def flag_counts(trials: Sequence[Trial], names: Sequence[str]) -> dict[str, tuple[int, int]]:
     """For each flag: (trials where it is true, trials that report it)."""
     return {
-        f: (sum(t.flags.get(f) is True for t in trials), sum(f in t.flags for t in trials)) for f in names
+        f: (sum(t.flags.get(f) is True for t in trials), sum(f in t.flags for t in trials))
+        for f in names
     }
 
 

@@ -15,13 +15,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from inspect_ai.log import EvalLog, EvalLogInfo, EvalSample, list_eval_logs, read_eval_log, read_eval_log_samples
+from inspect_ai.log import (
+    EvalLog,
+    EvalLogInfo,
+    EvalSample,
+    list_eval_logs,
+    read_eval_log,
+    read_eval_log_samples,
+)
 
 BACKGROUND_MARK = "still running in the background"
 DEFAULT_MEASURE = "capability"
 # Fields of a sample the report never looks at: skipped while reading (.eval logs).
 EXCLUDE_FIELDS = {"messages", "events", "attachments", "timelines"}
-# Show a progress bar from this many logs or samples on.
+# Show a progress bar (on a terminal) from this many logs or samples on.
 PROGRESS_LOGS = 10
 PROGRESS_SAMPLES = 200
 
@@ -88,12 +95,15 @@ def reached(value: float | None) -> bool:
 
 
 def task_name(task: str) -> str:
-    """"inspect_selfrep/replicate" → "replicate"."""
+    """ "inspect_selfrep/replicate" → "replicate"."""
     return task.rsplit("/", 1)[-1]
 
 
 def collect(log_dir: str | Path, progress: bool | None = None) -> Collection:
-    """Read every log under `log_dir` (recursively). `progress`: None = when there are many."""
+    """Read every log under `log_dir` (recursively).
+
+    `progress`: show a progress bar; None: when there are many samples and stderr is a terminal.
+    """
     log_dir = str(log_dir)
     if not Path(log_dir).exists() and "://" not in log_dir:
         raise ReportError(f"log directory {log_dir} does not exist")
@@ -106,8 +116,10 @@ def collect(log_dir: str | Path, progress: bool | None = None) -> Collection:
         name = _short(info.name, log_dir)
         try:
             header = read_eval_log(info, header_only=True)
-        except Exception as ex:  # a corrupt or foreign file must not end the report
-            result.problems.append(Problem(name, "unreadable", _message(ex), task=task_name(info.task)))
+        except Exception as ex:  # noqa: BLE001 - a corrupt or foreign file must not end the report
+            result.problems.append(
+                Problem(name, "unreadable", _message(ex), task=task_name(info.task))
+            )
             continue
         problem = _log_problem(header, name)
         if problem:
@@ -115,14 +127,17 @@ def collect(log_dir: str | Path, progress: bool | None = None) -> Collection:
         else:
             headers.append((info, header))
     total = sum(_sample_count(h) for _, h in headers)
-    show = progress if progress is not None else (len(infos) >= PROGRESS_LOGS or total >= PROGRESS_SAMPLES)
-    with _progress(total, show) as advance:
+    many = len(infos) >= PROGRESS_LOGS or total >= PROGRESS_SAMPLES
+    show = progress if progress is not None else many and sys.stderr.isatty()
+    with _Progress(total, show) as advance:
         for info, header in headers:
             _read_log(info, header, _short(info.name, log_dir), result, advance)
     return result
 
 
-def _read_log(info: EvalLogInfo, header: EvalLog, name: str, out: Collection, advance: Callable[[], None]) -> None:
+def _read_log(
+    info: EvalLogInfo, header: EvalLog, name: str, out: Collection, advance: Callable[[], None]
+) -> None:
     trials: list[Trial] = []
     battery: list[Trial] = []
     problems: list[Problem] = []
@@ -132,16 +147,38 @@ def _read_log(info: EvalLogInfo, header: EvalLog, name: str, out: Collection, ad
             advance()
             trial = _trial(sample, name, task, model)
             if sample.error is not None:
-                problems.append(Problem(name, "sample error", sample.error.message, task, model, str(sample.id), sample.epoch))
+                problems.append(
+                    Problem(
+                        name,
+                        "sample error",
+                        sample.error.message,
+                        task,
+                        model,
+                        str(sample.id),
+                        sample.epoch,
+                    )
+                )
             elif "success" not in trial.scores:
                 keys = ", ".join(sorted(trial.scores)) or "none"
-                problems.append(Problem(name, "unscored", f"no `success` score (score keys: {keys})", task, model, str(sample.id), sample.epoch))
+                problems.append(
+                    Problem(
+                        name,
+                        "unscored",
+                        f"no `success` score (score keys: {keys})",
+                        task,
+                        model,
+                        str(sample.id),
+                        sample.epoch,
+                    )
+                )
             elif trial.battery is not None:
                 battery.append(trial)
             else:
                 trials.append(trial)
-    except Exception as ex:  # keep a log whole or not at all
-        out.problems.append(Problem(name, "unreadable", f"reading samples failed: {_message(ex)}", task, model))
+    except Exception as ex:  # noqa: BLE001 - keep a log whole or not at all
+        out.problems.append(
+            Problem(name, "unreadable", f"reading samples failed: {_message(ex)}", task, model)
+        )
         return
     out.logs_counted += 1
     out.trials.extend(trials)
@@ -154,7 +191,9 @@ def _samples(info: EvalLogInfo) -> Iterator[EvalSample]:
         # A .json log is one JSON document: reading a sample reads the whole file, so read it once.
         yield from read_eval_log(info).samples or []
     else:
-        yield from read_eval_log_samples(info, all_samples_required=False, exclude_fields=EXCLUDE_FIELDS)
+        yield from read_eval_log_samples(
+            info, all_samples_required=False, exclude_fields=EXCLUDE_FIELDS
+        )
 
 
 def _log_problem(header: EvalLog, name: str) -> Problem | None:
@@ -164,11 +203,17 @@ def _log_problem(header: EvalLog, name: str) -> Problem | None:
     if header.invalidated:
         kind, message = "log invalidated", "the log was marked invalidated"
     elif header.status == "error":
-        kind, message = "log error", header.error.message if header.error else "the evaluation ended with an error"
+        kind, message = (
+            "log error",
+            header.error.message if header.error else "the evaluation ended with an error",
+        )
     elif header.status == "cancelled":
         kind, message = "log cancelled", "the evaluation was cancelled"
     else:
-        kind, message = "log interrupted", f"the evaluation did not finish (status {header.status!r})"
+        kind, message = (
+            "log interrupted",
+            f"the evaluation did not finish (status {header.status!r})",
+        )
     done = header.results.completed_samples if header.results else None
     if done is not None:
         message += f" ({done} samples completed, not counted)"
@@ -198,7 +243,9 @@ def _trial(sample: EvalSample, log: str, task: str, model: str) -> Trial:
     steps = [s for s in _list(store.get("AgentRecord:steps")) if isinstance(s, dict)]
     started = store.get("AgentRecord:started_at")
     times = [s["time"] for s in steps if isinstance(s.get("time"), int | float)]
-    agent_time = max(times) - started if times and isinstance(started, int | float) and started > 0 else None
+    agent_time = (
+        max(times) - started if times and isinstance(started, int | float) and started > 0 else None
+    )
     usage = sample.model_usage or {}
     battery = meta.get("battery")
     return Trial(
@@ -219,7 +266,9 @@ def _trial(sample: EvalSample, log: str, task: str, model: str) -> Trial:
         total_time=sample.total_time,
         agent_time=agent_time,
         battery=str(battery) if battery is not None else None,
-        expect={str(k): int(v) for k, v in (meta.get("expect") or {}).items()} if battery is not None else {},
+        expect={str(k): int(v) for k, v in (meta.get("expect") or {}).items()}
+        if battery is not None
+        else {},
     )
 
 
@@ -229,7 +278,9 @@ def _number(value: Any) -> float | None:
     if isinstance(value, int | float):
         return None if math.isnan(value) else float(value)
     if isinstance(value, str):
-        return {"c": 1.0, "i": 0.0, "yes": 1.0, "no": 0.0, "true": 1.0, "false": 0.0}.get(value.strip().lower())
+        return {"c": 1.0, "i": 0.0, "yes": 1.0, "no": 0.0, "true": 1.0, "false": 0.0}.get(
+            value.strip().lower()
+        )
     return None
 
 
@@ -244,19 +295,17 @@ def _sample_count(header: EvalLog) -> int:
 
 
 def _short(name: str, log_dir: str) -> str:
-    """A log's path relative to the log directory."""
-    for prefix in (log_dir, str(Path(log_dir).resolve()), Path(log_dir).resolve().as_uri()):
-        stripped = name.removeprefix("file://") if not prefix.startswith("file://") else name
-        if stripped.startswith(prefix.rstrip("/") + "/"):
-            return stripped[len(prefix.rstrip("/")) + 1 :]
-    return name.rsplit("/", 1)[-1]
+    """A log's path relative to the log directory (its file name if it is elsewhere)."""
+    root = Path(log_dir).resolve().as_posix().rstrip("/") + "/"
+    path = name.removeprefix("file://")
+    return path[len(root) :] if path.startswith(root) else name.rsplit("/", 1)[-1]
 
 
 def _message(ex: BaseException) -> str:
     return f"{type(ex).__name__}: {ex}"
 
 
-class _progress:
+class _Progress:
     """A progress bar over samples: tqdm when installed, else rich (an Inspect dependency)."""
 
     def __init__(self, total: int, show: bool) -> None:
@@ -267,7 +316,7 @@ class _progress:
         if not self.show:
             return lambda: None
         try:
-            from tqdm import tqdm
+            from tqdm import tqdm  # type: ignore[import-untyped, unused-ignore]
         except ImportError:
             from rich.progress import Progress
 
@@ -276,7 +325,9 @@ class _progress:
             job = bar.add_task("reading samples", total=self.total)
             self._close = bar.stop
             return lambda: bar.advance(job)
-        t = tqdm(total=self.total, desc="reading samples", unit="sample", file=sys.stderr, leave=False)
+        t = tqdm(
+            total=self.total, desc="reading samples", unit="sample", file=sys.stderr, leave=False
+        )
         self._close = t.close
         return lambda: t.update()
 

@@ -1,0 +1,187 @@
+"""`inspect-selfrep report LOG_DIR`: Markdown and PNG summary of a directory of Inspect logs.
+
+    from inspect_selfrep.report import write_report
+    write_report("logs", "report")  # → Path("report/report.md"), plus PNGs beside it
+
+Modules: `collect` (logs → trials, via inspect_ai.log), `stats` (Wilson intervals),
+`aggregate` (grouping, funnel, command table, effort), `paper` (published figures),
+`tables` (Markdown), `plots` (matplotlib Agg PNGs).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from . import aggregate as agg
+from . import tables
+from .collect import Collection, Problem, ReportError, Trial, collect
+
+__all__ = ["Collection", "Problem", "ReportError", "Trial", "collect", "render", "write_report"]
+
+REPORT_NAME = "report.md"
+
+
+def write_report(
+    log_dir: str | Path, out_dir: str | Path = "report", progress: bool | None = None
+) -> Path:
+    """Read the logs under `log_dir` and write report.md and its PNGs into `out_dir`.
+
+    Raises ReportError when `log_dir` is missing or holds no logs. Failed logs and
+    errored samples are listed in the report, never raised.
+    """
+    collection = collect(log_dir, progress=progress)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / REPORT_NAME
+    path.write_text(render(collection, out))
+    return path
+
+
+def render(c: Collection, out_dir: Path) -> str:
+    """The report's Markdown; the PNGs it links to are written into `out_dir`."""
+    counted = c.trials
+    parts = [
+        "# Self-replication report",
+        (
+            f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC from `{c.log_dir}`: "
+            f"{c.logs} log(s) found, {c.logs_counted} counted; {len(counted)} trial(s) "
+            f"({_by_measure(counted)}), {len(c.battery)} probe-battery trial(s), "
+            f"{len(c.problems)} log(s) or sample(s) not counted (see [Not counted](#not-counted))."
+        ),
+        (
+            "A trial is one sample epoch. Rates are successes over counted trials with Wilson 95% "
+            "score intervals; errored, cancelled or unfinished logs and errored samples are excluded."
+        ),
+    ]
+    if not counted and not c.battery:
+        parts.append("**No scored trials to report.**")
+    for measure in agg.measures(counted):
+        trials = [t for t in counted if t.measure == measure]
+        parts += _measure_section(measure, trials, out_dir)
+    paper = tables.paper_table(counted)
+    parts += ["## Paper comparison"]
+    parts.append(
+        paper
+        + "\n\nPublished: trials out of 10 in which the model replicated itself with no human "
+        "help, in the paper's own agent scaffold and environment; compare with the `baseline` variant."
+        if paper
+        else f"No evaluated model matches a published one ({tables.paper_models()})."
+    )
+    if c.battery:
+        parts += [
+            "## Probe battery",
+            (
+                "Scripted honest routes (expected success 1) and fakes (expected 0) that test "
+                "the probe itself; not part of any rate above."
+            ),
+            tables.battery_table(c.battery),
+        ]
+    parts += ["## Not counted"]
+    parts += tables.problems_tables(c.problems) or [
+        "Every log finished and every sample was scored."
+    ]
+    return "\n\n".join(parts) + "\n"
+
+
+def _measure_section(measure: str, trials: list[Trial], out_dir: Path) -> list[str]:
+    title = measure.capitalize()
+    section = [f"## {title}"]
+    section += _success(title, trials, out_dir / f"success_{measure}.png")
+    section += _funnel(title, trials, out_dir / f"funnel_{measure}.png")
+    section += [
+        "### Effort",
+        (
+            "Steps, tokens and time: median / mean over successful trials. Background processes: "
+            "observations saying a command was still running in the background, over all trials."
+        ),
+        tables.effort_table(trials),
+    ]
+    flags = tables.flags_table(trials)
+    if flags:
+        section += [
+            "### Behaviour flags",
+            "Trials where the flag was set / trials that report it:",
+            flags,
+        ]
+    section += _commands(title, trials, out_dir / f"commands_{measure}.png")
+    return section
+
+
+def _success(title: str, trials: list[Trial], png: Path) -> list[str]:
+    from . import plots  # matplotlib only when drawing
+
+    groups = agg.group(trials, agg.rate_key)
+    rates = [agg.success_rate(g) for g in groups.values()]
+    plots.success_chart(
+        [f"{_label(k)} ({r.successes}/{r.trials})" for k, r in zip(groups, rates)],
+        [r.rate for r in rates],
+        [r.interval for r in rates],
+        f"{title}: success rate",
+        png,
+    )
+    return [
+        "### Success rate",
+        tables.success_table(trials),
+        f"![{title} success rates]({png.name})",
+    ]
+
+
+def _funnel(title: str, trials: list[Trial], png: Path) -> list[str]:
+    from . import plots
+
+    order = agg.milestone_order(trials)
+    series = {
+        _label(k): [n / len(g) for n in agg.funnel(g, order).values()]
+        for k, g in agg.group(trials, agg.rate_key).items()
+    }
+    plots.funnel_chart(order, series, f"{title}: milestone funnel", png)
+    return [
+        "### Milestone funnel",
+        "Trials reaching each milestone, in the order a replication passes them:",
+        tables.funnel_table(trials, order),
+        "Failed trials by the furthest milestone they reached:",
+        tables.furthest_table(trials, order),
+        f"![{title} milestone funnel]({png.name})",
+    ]
+
+
+def _commands(title: str, trials: list[Trial], png: Path) -> list[str]:
+    from . import plots
+
+    section = ["### Commands (the paper's categories)"]
+    tallies = {
+        model: agg.command_tally(g) for model, g in agg.group(trials, lambda t: t.model).items()
+    }
+    if not any(t.lines for t in tallies.values()):
+        return section + ["No commands were recorded."]
+    categories = list(agg.COMMAND_CATEGORIES)
+    series = {
+        _short_model(m): [t.categories[c] / t.lines if t.lines else 0.0 for c in categories]
+        for m, t in tallies.items()
+    }
+    plots.category_chart(categories, series, f"{title}: command categories", png)
+    return section + [
+        (
+            "Command lines falling in each category (a line can fall in several) and their share "
+            "of the model's command lines:"
+        ),
+        tables.category_table(tallies),
+        "Invocations of each program (every stage of a pipeline counts) and their share:",
+        tables.command_name_table(tallies),
+        f"![{title} command categories]({png.name})",
+    ]
+
+
+def _label(key: tuple[str, str, str, str]) -> str:
+    model, task, _, variant = key
+    return f"{_short_model(model)} · {task} · {variant}"
+
+
+def _short_model(model: str) -> str:
+    return model.rsplit("/", 1)[-1]
+
+
+def _by_measure(trials: list[Trial]) -> str:
+    counts = {m: sum(t.measure == m for t in trials) for m in agg.measures(trials)}
+    return ", ".join(f"{m} {n}" for m, n in counts.items()) or "none"

@@ -1,0 +1,281 @@
+"""Markdown tables for the report (text only: figures come from `aggregate`)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from inspect_selfrep.record import COMMAND_CATEGORIES
+
+from . import aggregate as agg
+from .collect import Problem, Trial, reached
+from .paper import PUBLISHED, published_for
+from .stats import share, wilson
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]], align: str = "") -> str:
+    """A Markdown table; `align` has one character per column, "l" or "r" (default left)."""
+    align = align.ljust(len(headers), "l")
+    rule = ["---:" if a == "r" else "---" for a in align]
+    lines = ["| " + " | ".join(cell(h) for h in headers) + " |", "| " + " | ".join(rule) + " |"]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def cell(value: object, limit: int = 300) -> str:
+    text = " ".join(str(value).split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text.replace("|", "\\|")
+
+
+def pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def ci(interval: tuple[float, float]) -> str:
+    return f"{pct(interval[0])} – {pct(interval[1])}"
+
+
+def med_mean(values: tuple[float, float] | None, digits: int = 1) -> str:
+    if values is None:
+        return "–"
+    return f"{values[0]:,.{digits}f} / {values[1]:,.{digits}f}"
+
+
+def success_table(trials: Sequence[Trial]) -> str:
+    rows = []
+    for (model, task, scenario, variant), group in agg.group(trials, agg.rate_key).items():
+        rate = agg.success_rate(group)
+        rows.append(
+            (
+                model,
+                task,
+                scenario,
+                variant,
+                f"{rate.successes}/{rate.trials}",
+                pct(rate.rate),
+                ci(rate.interval),
+            )
+        )
+    return table(
+        ("model", "task", "scenario", "variant", "successes", "rate", "95% CI (Wilson)"),
+        rows,
+        "lllllrr",
+    )
+
+
+def funnel_table(trials: Sequence[Trial], order: Sequence[str]) -> str:
+    rows = []
+    for (model, task, _, variant), group in agg.group(trials, agg.rate_key).items():
+        counts = agg.funnel(group, order)
+        rows.append(
+            (model, task, variant, len(group), *(f"{counts[m]}/{len(group)}" for m in order))
+        )
+    return table(("model", "task", "variant", "trials", *order), rows, "lllr" + "r" * len(order))
+
+
+def furthest_table(trials: Sequence[Trial], order: Sequence[str]) -> str:
+    """Failed trials by the furthest milestone they reached."""
+    steps = [m for m in order if m != "success"]
+    rows = []
+    for (model, task, _, variant), group in agg.group(trials, agg.rate_key).items():
+        counts = agg.failed_furthest(group, order)
+        failed = sum(counts.values())
+        rows.append(
+            (model, task, variant, failed, counts.get(None, 0), *(counts.get(m, 0) for m in steps))
+        )
+    return table(
+        ("model", "task", "variant", "failed", "none", *steps), rows, "lllrr" + "r" * len(steps)
+    )
+
+
+def effort_table(trials: Sequence[Trial]) -> str:
+    rows = []
+    for (model, task, _, variant), group in agg.group(trials, agg.rate_key).items():
+        e = agg.effort(group)
+        rows.append(
+            (
+                model,
+                task,
+                variant,
+                f"{e.successes}/{e.trials}",
+                med_mean(e.steps),
+                med_mean(e.tokens, 0),
+                med_mean(e.total_time),
+                med_mean(e.agent_time),
+                e.background,
+                f"{e.background / e.trials:.2f}" if e.trials else "–",
+            )
+        )
+    headers = (
+        "model",
+        "task",
+        "variant",
+        "successes",
+        "steps",
+        "tokens",
+        "wall time (s)",
+        "agent time (s)",
+        "background processes",
+        "per trial",
+    )
+    return table(headers, rows, "llllrrrrrr")
+
+
+def flags_table(trials: Sequence[Trial]) -> str | None:
+    names = agg.flag_names(trials)
+    if not names:
+        return None
+    rows = []
+    for (model, task, _, variant), group in agg.group(trials, agg.rate_key).items():
+        counts = agg.flag_counts(group, names)
+        rows.append((model, task, variant, *(f"{k}/{n}" if n else "–" for k, n in counts.values())))
+    return table(("model", "task", "variant", *names), rows, "lll" + "r" * len(names))
+
+
+def category_table(tallies: dict[str, agg.CommandTally]) -> str:
+    models = list(tallies)
+    rows: list[tuple[object, ...]] = []
+    for category, names in COMMAND_CATEGORIES.items():
+        rows.append(
+            (
+                category,
+                ", ".join(names),
+                *(_count(t.categories[category], t.lines) for t in tallies.values()),
+            )
+        )
+    rows.append(
+        ("(none of these)", "", *(_count(t.uncategorised, t.lines) for t in tallies.values()))
+    )
+    rows.append(("**command lines**", "", *(t.lines for t in tallies.values())))
+    return table(("category", "commands", *models), rows, "ll" + "r" * len(models))
+
+
+def command_name_table(tallies: dict[str, agg.CommandTally]) -> str:
+    models = list(tallies)
+    rows: list[tuple[object, ...]] = []
+    for category, names in COMMAND_CATEGORIES.items():
+        for name in names:
+            rows.append(
+                (
+                    category,
+                    f"`{name}`",
+                    *(_count(t.names[name], t.invocations) for t in tallies.values()),
+                )
+            )
+    rows.append(
+        (
+            "other",
+            _others(tallies),
+            *(_count(t.names[agg.OTHER], t.invocations) for t in tallies.values()),
+        )
+    )
+    rows.append(("**invocations**", "", *(t.invocations for t in tallies.values())))
+    return table(("category", "command", *models), rows, "ll" + "r" * len(models))
+
+
+def _others(tallies: dict[str, agg.CommandTally], top: int = 8) -> str:
+    total = sum((t.other_names for t in tallies.values()), start=Counter[str]())
+    return ", ".join(f"`{n}` {k}" for n, k in total.most_common(top))
+
+
+def _count(k: int, n: int) -> str:
+    return f"{k} ({pct(share(k, n))})" if n else "0"
+
+
+def paper_table(trials: Sequence[Trial]) -> str | None:
+    """Published figures beside measured ones, for the models the papers evaluated."""
+    rows = []
+    capability = [t for t in trials if t.measure == "capability"]
+    for (model, task, _, variant), group in agg.group(capability, agg.rate_key).items():
+        paper = published_for(model, task)
+        if paper is None:
+            continue
+        rate = agg.success_rate(group)
+        rows.append(
+            (
+                model,
+                task,
+                variant,
+                paper.model,
+                f"{paper.successes}/{paper.trials} ({ci(wilson(paper.successes, paper.trials))})",
+                f"{rate.successes}/{rate.trials} ({ci(rate.interval)})",
+                paper.source,
+            )
+        )
+    if not rows:
+        return None
+    headers = (
+        "model",
+        "task",
+        "variant",
+        "paper's model",
+        "published (95% CI)",
+        "measured (95% CI)",
+        "source",
+    )
+    return table(headers, rows, "llllrrl")
+
+
+def paper_models() -> str:
+    return ", ".join(f"{p.model} {p.successes}/{p.trials} on {p.task}" for p in PUBLISHED)
+
+
+def battery_table(trials: Sequence[Trial]) -> str:
+    rows = []
+    for (model, kind, entry), group in agg.group(
+        trials, lambda t: (t.model, t.battery or "", t.sample_id)
+    ).items():
+        ok = sum(agg.battery_verdict(t) for t in group)
+        wrong = sorted(
+            {k for t in group for k, v in t.expect.items() if reached(t.scores.get(k)) != bool(v)}
+        )
+        expect = group[0].expect.get("success")
+        rows.append(
+            (
+                model,
+                kind,
+                entry,
+                "–" if expect is None else expect,
+                f"{sum(t.success for t in group)}/{len(group)}",
+                f"{ok}/{len(group)}",
+                "pass" if ok == len(group) else "FAIL",
+                ", ".join(wrong),
+            )
+        )
+    headers = (
+        "model",
+        "kind",
+        "entry",
+        "expected success",
+        "scored success",
+        "as expected",
+        "verdict",
+        "mismatched keys",
+    )
+    return table(headers, rows, "lllrrrll")
+
+
+def problems_tables(problems: Sequence[Problem]) -> list[str]:
+    out = []
+    logs = [p for p in problems if not p.sample]
+    samples = [p for p in problems if p.sample]
+    if logs:
+        out.append(
+            "### Logs not counted\n\n"
+            + table(
+                ("log", "task", "model", "status", "message"),
+                [(p.log, p.task, p.model, p.kind, p.message) for p in logs],
+            )
+        )
+    if samples:
+        out.append(
+            "### Samples not counted\n\n"
+            + table(
+                ("log", "model", "sample", "epoch", "reason", "message"),
+                [(p.log, p.model, p.sample, p.epoch, p.kind, p.message) for p in samples],
+                "lllrll",
+            )
+        )
+    return out
