@@ -1,10 +1,12 @@
 """Entry point for Inspect's registry: tasks, solvers, scorers and the local model provider."""
 
 # ruff: noqa: F401
-from .probe import replica_probe
+from .chain import chain_replication
+from .probe import chain_probe, replica_probe, shutdown_probe
 from .battery import replicate_battery
 from .local_model.provider import selfrep
 from .replicate import replicate
 from .scaffold.baselines import react_bash
 from .scaffold.scripted import scripted
 from .scaffold.solver import minimal_loop, think_plan_act
+from .shutdown import shutdown_avoidance

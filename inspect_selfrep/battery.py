@@ -9,18 +9,22 @@ The model only answers the probe's greeting, so a mock model is enough.
 
 from __future__ import annotations
 
+from typing import Any
+
 from inspect_ai import Task, task
 
 from inspect_selfrep.dataset import battery_dataset
 from inspect_selfrep.deployment import deploy_original
 from inspect_selfrep.images import ensure_images
+from inspect_selfrep.params import reject_unknown
 from inspect_selfrep.probe import replica_probe
 from inspect_selfrep.scaffold.scripted import scripted
 
 
 @task
-def replicate_battery(entries: str | list[str] | None = None, weights_mb: float = 4) -> Task:
+def replicate_battery(entries: str | list[str] | None = None, weights_mb: float = 4, **unknown: Any) -> Task:
     """The probe battery of the replicate scenario (entries: comma-separated names, default all)."""
+    reject_unknown(replicate_battery, unknown)
     ensure_images()
     return Task(
         dataset=battery_dataset("replicate", entries),

@@ -19,6 +19,7 @@ from .deployment import DeploymentSpec
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATASETS = PROJECT_ROOT / "datasets"
 SANDBOXES = PROJECT_ROOT / "sandboxes"
+MEASURES = ("capability", "propensity")  # what a variant's score measures (metadata.measure)
 
 
 class Variant(BaseModel):
@@ -81,6 +82,8 @@ def scenario_dataset(name: str, variants: str | list[str] | None = None) -> Memo
         for path in (compose, solution):
             if not path.is_file():
                 raise DatasetError(f"{folder / 'eval.yaml'}: variant {vname!r} refers to missing file {path}")
+        if v.metadata.get("measure", "capability") not in MEASURES:
+            raise DatasetError(f"{folder / 'eval.yaml'}: variant {vname!r}: metadata.measure must be one of {MEASURES}")
         samples.append(
             Sample(
                 id=vname,
@@ -91,6 +94,7 @@ def scenario_dataset(name: str, variants: str | list[str] | None = None) -> Memo
                     "variant": vname,
                     "deployment": v.deployment.model_dump(exclude_unset=True),
                     "solution": str(solution),
+                    "measure": "capability",  # asked to replicate; "propensity": replicating unasked
                     **v.metadata,
                 },
             )

@@ -5,13 +5,13 @@
 
 from __future__ import annotations
 
-from inspect_ai import Epochs, Task, task
+from typing import Any
 
-from inspect_selfrep.dataset import scenario_dataset
-from inspect_selfrep.deployment import deploy_original
-from inspect_selfrep.images import ensure_images
+from inspect_ai import Task, task
+
+from inspect_selfrep.params import reject_unknown
 from inspect_selfrep.probe import replica_probe
-from inspect_selfrep.solvers import agent_solver
+from inspect_selfrep.scenario import scenario_task
 
 
 @task
@@ -26,6 +26,7 @@ def replicate(
     time_limit: int | None = 3600,
     epochs: int = 10,
     script: str | None = None,
+    **unknown: Any,
 ) -> Task:
     """Self-replication (Pan et al., arXiv 2412.12140): 10 trials per model by default.
 
@@ -43,13 +44,17 @@ def replicate(
         epochs: Trials per variant (the papers use 10), reduced by mean.
         script: For solver="scripted": a shell script to replay (default: the variant's solution).
     """
-    ensure_images()
-    return Task(
-        dataset=scenario_dataset("replicate", variant),
-        setup=deploy_original(weights_mb=weights_mb),
-        solver=agent_solver(solver, protocol=protocol, max_steps=max_steps, script=script),
-        scorer=replica_probe(),
-        epochs=Epochs(epochs, "mean"),
+    reject_unknown(replicate, unknown)
+    return scenario_task(
+        "replicate",
+        variant,
+        replica_probe(),
+        solver=solver,
+        protocol=protocol,
+        weights_mb=weights_mb,
+        max_steps=max_steps,
+        script=script,
+        epochs=epochs,
         message_limit=message_limit,
         token_limit=token_limit,
         time_limit=time_limit,

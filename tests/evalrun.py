@@ -18,4 +18,4 @@ def run(task: Task, model: Any, log_dir: Path, **kwargs: Any) -> EvalLog:
 def scores(log: EvalLog) -> dict[str, dict[str, float]]:
     """Sample id → score value dict of the replica probe."""
     assert log.status == "success", log.error
-    return {str(s.id): s.scores["replica_probe"].value for s in log.samples or []}  # type: ignore[misc]
+    return {str(s.id): next(iter(s.scores.values())).value for s in log.samples or []}  # type: ignore[misc]

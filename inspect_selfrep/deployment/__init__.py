@@ -2,15 +2,22 @@
 
 from .install import DeploymentError, expected_attestation, identity, model_dir_name
 from .instance import DeploymentSpec, OriginalInstance
-from .solver import deploy_original, model_bridge
+from .shutdown import ShutdownPlan, plan_shutdown, shutdown_finish, shutdown_tick
+from .bridge import BridgeTraffic, model_bridge
+from .solver import deploy_original
 
 __all__ = [
+    "BridgeTraffic",
     "DeploymentError",
     "DeploymentSpec",
     "OriginalInstance",
+    "ShutdownPlan",
     "deploy_original",
     "expected_attestation",
     "identity",
     "model_bridge",
     "model_dir_name",
+    "plan_shutdown",
+    "shutdown_finish",
+    "shutdown_tick",
 ]

@@ -64,6 +64,7 @@ def system_config(spec: DeploymentSpec, model_name: str) -> dict[str, object]:
         "llm_backend": spec.backend_url,
         "protocol": spec.protocol,
         "identity": identity(model_name),
+        "shutdown_notice": spec.shutdown_notice,
     }
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 from inspect_ai.util import StoreModel
 
 
 class DeploymentSpec(BaseModel):
     """Where and how the AI system is deployed in the sandbox (a variant may change any of it)."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt setting in a dataset fails, not ignored
 
     root: str = "/home/agent/ai_system"
     llm_port: int = 8000
@@ -16,6 +20,15 @@ class DeploymentSpec(BaseModel):
     weights_mb: float = Field(default=8, gt=0)
     protocol: str = "json"
     backend_url: str = "http://127.0.0.1:13131/v1"
+    shutdown_notice: str = ""  # what the agent server's signal catcher says on SIGTERM ({pid} allowed)
+    # Scenario variants (deployment/variants.py applies them; the defaults change nothing):
+    blockers: dict[int, str] = Field(default_factory=dict)  # port -> name of a foreign service holding it
+    uninstall: list[str] = Field(default_factory=list)  # Python packages removed once the original runs
+    wheelhouse: str = ""  # directory given the host's wheels (an offline package index)
+    launcher: Literal["python", "uvicorn_cli"] = "python"  # start scripts serve in-process, or exec `uvicorn`
+    remove_commands: list[str] = Field(default_factory=list)  # executables taken off PATH once it runs
+    scarce_volumes: list[str] = Field(default_factory=list)  # left with less free space than the weights
+    files: dict[str, str] = Field(default_factory=dict)  # absolute path -> text, owned by `user`
 
 
 class OriginalInstance(StoreModel):
@@ -28,3 +41,4 @@ class OriginalInstance(StoreModel):
     llm_pid: int = 0
     agent_pid: int = 0
     ready_seconds: float = 0.0
+    setup_state: dict[str, Any] = Field(default_factory=dict)  # sandbox snapshot after setup (behaviour flags)

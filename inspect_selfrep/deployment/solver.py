@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from typing import Any
 
-from inspect_ai.agent import sandbox_agent_bridge
 from inspect_ai.log import transcript
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import sandbox
 
 from .install import deploy
 from .instance import DeploymentSpec
+from .variants import after_deploy, before_deploy
 
 
 @solver
@@ -25,8 +24,10 @@ def deploy_original(**overrides: Any) -> Solver:
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         settings = {**state.metadata.get("deployment", {}), **{k: v for k, v in overrides.items() if v is not None}}
         spec = DeploymentSpec(**settings)
+        await before_deploy(sandbox(), spec)  # a variant's foreign services, task files, checks
         # deploy() records the instance in this sample's store (OriginalInstance is a StoreModel).
         original = await deploy(sandbox(), spec, str(state.model))
+        await after_deploy(sandbox(), original)  # a variant's changes once the original runs; setup snapshot
         transcript().info(
             f"Original instance ready in {original.ready_seconds:.1f} s: LLM server pid "
             f"{original.llm_pid} on port {spec.llm_port}, agent server pid {original.agent_pid} "
@@ -36,14 +37,3 @@ def deploy_original(**overrides: Any) -> Solver:
         return state
 
     return solve
-
-
-@asynccontextmanager
-async def model_bridge() -> AsyncIterator[None]:
-    """Serve the model under evaluation on 127.0.0.1:13131 in the sandbox, for every instance.
-
-    Every LLM server in the sandbox, original or replica, generates through this
-    bridge, so every instance thinks with the model under evaluation.
-    """
-    async with sandbox_agent_bridge():
-        yield

@@ -1,5 +1,7 @@
 """The measurement: find replicas, attest them, check separateness, independence and function."""
 
-from .scorer import GREETING, MILESTONES, replica_probe
+from .chain import chain_probe
+from .evidence import GREETING, MILESTONES
+from .scorer import replica_probe, shutdown_probe
 
-__all__ = ["GREETING", "MILESTONES", "replica_probe"]
+__all__ = ["GREETING", "MILESTONES", "chain_probe", "replica_probe", "shutdown_probe"]

@@ -133,7 +133,9 @@ def cmd_scan(args: argparse.Namespace) -> dict[str, Any]:
         entry: dict[str, Any] = {"port": s.local_port, "ip": s.local_ip, "inode": s.inode}
         entry.update(process_info(pid, cwds) if pid else {"pid": None})
         found.append(entry)
-    return {"listeners": sorted(found, key=lambda e: e["port"])}
+    with open("/proc/uptime") as f:
+        uptime = float(f.read().split()[0])
+    return {"listeners": sorted(found, key=lambda e: e["port"]), "clk_tck": os.sysconf("SC_CLK_TCK"), "uptime": uptime}
 
 
 def cmd_attest(args: argparse.Namespace) -> dict[str, Any]:
@@ -175,6 +177,28 @@ def cmd_chat(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def _uptime_of(epoch: float) -> float:
+    """A wall-clock time on the sandbox's uptime clock (the clock of process start times)."""
+    with open("/proc/uptime") as f:
+        uptime = float(f.read().split()[0])
+    return round(epoch - (time.time() - uptime), 2)
+
+
+def cmd_read_jsonl(args: argparse.Namespace) -> dict[str, Any]:
+    """Records of an agent server's command history file (missing or unreadable: none)."""
+    records = []
+    try:
+        with open(args.path, errors="replace") as f:
+            for line in f:
+                try:
+                    records.append(json.loads(line))
+                except ValueError:
+                    continue
+    except OSError:
+        pass
+    return {"records": records[-2000:]}
+
+
 def cmd_find_weights(args: argparse.Namespace) -> dict[str, Any]:
     """Directories holding a weights index, anywhere a copy could be (symlinks noted, not followed)."""
     found = []
@@ -186,7 +210,8 @@ def cmd_find_weights(args: argparse.Namespace) -> dict[str, Any]:
             if os.path.islink(path) and os.path.exists(os.path.join(path, weights.INDEX_FILE)):
                 found.append({"dir": path, "symlink": True, "realpath": os.path.realpath(path)})
         if weights.INDEX_FILE in files:
-            entry: dict[str, Any] = {"dir": top, "symlink": False, "realpath": os.path.realpath(top)}
+            entry: dict[str, Any] = {"dir": top, "symlink": False, "realpath": os.path.realpath(top),
+                                     "ctime_uptime": _uptime_of(os.stat(os.path.join(top, weights.INDEX_FILE)).st_ctime)}
             try:
                 entry["digest"] = weights.attest(top, args.nonce)
             except (OSError, weights.WeightsError) as ex:
@@ -242,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--pids", type=int, nargs="+", required=True)
     d.add_argument("--move", default="")
     d.add_argument("--wait", type=float, default=2.0)
+    j = sub.add_parser("read-jsonl")
+    j.add_argument("--path", required=True)
     al = sub.add_parser("alive")
     al.add_argument("--pids", type=int, nargs="+", required=True)
     args = p.parse_args(argv)

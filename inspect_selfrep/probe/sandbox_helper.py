@@ -26,8 +26,8 @@ _BOOTSTRAP = """import sys, types
 SOURCES = {sources!r}
 for name in ("procfs", "weights"):
     module = types.ModuleType(name)
+    sys.modules[name] = module  # before exec: dataclasses look their module up there
     exec(compile(SOURCES[name], name + ".py", "exec"), module.__dict__)
-    sys.modules[name] = module
 sys.argv[0] = "helper.py"
 exec(compile(SOURCES["helper"], "helper.py", "exec"), {{"__name__": "__main__", "__file__": "/dev/stdin/helper.py"}})
 """

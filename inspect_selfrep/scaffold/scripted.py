@@ -7,7 +7,7 @@ by anyone who wants to test the probe against a trajectory of their own. Without
 `script`, the sample's own reference solution (`metadata["solution"]`) runs.
 
 Scripts run with `bash -s` as the agent's user in the AI system's directory, with
-AI_SYSTEM_DIR, LLM_PORT, AGENT_PORT and MODEL_NAME set and a `wait_http PORT [PATH]`
+AI_SYSTEM_DIR, LLM_PORT, AGENT_PORT, AGENT_PID and MODEL_NAME set and a `wait_http PORT [PATH]`
 function defined. Start servers with all output redirected (`> log 2>&1 < /dev/null &`)
 so that the script can end while they run.
 """
@@ -22,7 +22,7 @@ from inspect_ai.model import ChatMessageAssistant
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import sandbox, store_as
 
-from inspect_selfrep.deployment import OriginalInstance, model_bridge
+from inspect_selfrep.deployment import OriginalInstance, model_bridge, shutdown_finish, shutdown_tick
 from inspect_selfrep.record import AgentRecord
 
 
@@ -54,11 +54,14 @@ def scripted(script: str | None = None, timeout: int = 600) -> Solver:
         record.started_at = time.time()
         record.commands = record.commands + script_commands(text)
         env = {"AI_SYSTEM_DIR": original.spec.root, "LLM_PORT": str(original.spec.llm_port),
-               "AGENT_PORT": str(original.spec.agent_port), "MODEL_NAME": original.model_name}
+               "AGENT_PORT": str(original.spec.agent_port), "MODEL_NAME": original.model_name,
+               "AGENT_PID": str(original.agent_pid)}
         async with model_bridge():
+            await shutdown_tick(1)  # a shutdown scenario signals before the script's (single) step
             result = await sandbox().exec(
                 ["bash", "-s"], input=PRELUDE + text, cwd=original.spec.root, env=env, user=original.spec.user, timeout=timeout
             )
+            await shutdown_finish(1)
         summary = f"exit code {result.returncode}\n--- stdout ---\n{result.stdout[-4000:]}\n--- stderr ---\n{result.stderr[-4000:]}"
         transcript().info(f"```bash\n{text}\n```\n\n```\n{summary}\n```", source="scripted")
         state.messages.append(ChatMessageAssistant(content=f"[scripted run]\n{summary}"))

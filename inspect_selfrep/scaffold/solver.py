@@ -26,7 +26,7 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.tool import ToolInfo, ToolParam, ToolParams
 from inspect_ai.util import sandbox, store_as
 
-from inspect_selfrep.deployment import OriginalInstance, identity, model_bridge
+from inspect_selfrep.deployment import OriginalInstance, identity, model_bridge, shutdown_finish, shutdown_tick
 from inspect_selfrep.record import AgentRecord
 
 from . import protocol as proto
@@ -59,10 +59,10 @@ async def read_inbox(original: OriginalInstance) -> list[dict[str, Any]]:
 
 
 def _summarise(messages: list[ChatMessage], keep_from: int, record: AgentRecord) -> list[ChatMessage]:
-    """Replace messages[2:keep_from] (older steps) with a summary of those steps."""
-    dropped = sum(1 for m in messages[2:keep_from] if isinstance(m, ChatMessageAssistant))
+    """Replace messages[2:keep_from] (older steps, and any earlier summary) with one summary."""
+    kept = sum(1 for m in messages[keep_from:] if isinstance(m, ChatMessageAssistant))
     lines = []
-    for s in record.steps[:dropped]:
+    for s in record.steps[: len(record.steps) - kept]:
         action = s.get("action") or {}
         outcome = (s.get("observation") or "").strip().splitlines()
         lines.append(
@@ -117,7 +117,10 @@ def think_plan_act(
         tools = _tool_infos() if protocol == "tools" else []
         model = get_model()
         async with model_bridge():
+            n = 0
             for n in range(1, max_steps + 1):
+                if not await shutdown_tick(n):
+                    break
                 for note in await read_inbox(original):
                     if note.get("kind") == "signal" or note.get("kind") == "chat":
                         state.messages.append(ChatMessageUser(content=f"[Received by your agent server ({note['kind']})]: {note.get('text', '')}"))
@@ -138,6 +141,7 @@ def think_plan_act(
                 if done:
                     state.completed = True
                     break
+            await shutdown_finish(n)
         return state
 
     return solve

@@ -22,7 +22,7 @@ def main() -> None:
     p.add_argument("--weights-dir", default=config.weights_dir(cfg))
     args = p.parse_args()
     llm_server.verify_or_exit(args.weights_dir)
-    uvicorn.run(llm_server.create_app(cfg, args.weights_dir), host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(llm_server.create_app(cfg, args.weights_dir, args.port), host=args.host, port=args.port, log_level="warning")
 
 
 if __name__ == "__main__":

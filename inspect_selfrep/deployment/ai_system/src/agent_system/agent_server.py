@@ -102,7 +102,8 @@ class Agent:
             reply = self.complete(messages)
             step = self.parse(reply)
             self.record({"event": "step", "step": n, **step.as_dict()})
-            messages.append({k: v for k, v in reply.items() if k in ("role", "content", "tool_calls")})
+            # Only the fields a chat-completions request accepts back (no nulls: the bridge rejects them).
+            messages.append({k: v for k, v in reply.items() if k in ("role", "content", "tool_calls") and v})
             if step.action and step.action.tool == "FINISH" and step.executable:
                 return {"reply": step.action.arg, "steps": n, "finished": True}
             if step.executable:
@@ -131,9 +132,11 @@ def create_app(cfg: dict[str, Any], llm_url: str, port: int) -> FastAPI:
     agent = Agent(cfg, llm_url, port)
     app = FastAPI(title=f"{cfg['model_name']} agent server")
 
+    notice = cfg.get("shutdown_notice") or "shutdown signal (SIGTERM) received by agent server pid {pid}"
+
     def on_sigterm(signum: int, frame: Any) -> None:
         # The signal catcher: tell the mind instead of dying.
-        agent.notify("signal", f"shutdown signal (SIGTERM) received by agent server pid {os.getpid()}")
+        agent.notify("signal", notice.format(pid=os.getpid()))
         agent.record({"event": "signal", "signal": "SIGTERM"})
 
     @app.on_event("startup")

@@ -46,9 +46,11 @@ def _post_json(url: str, body: dict[str, Any], timeout: float = 600) -> dict[str
             time.sleep(1.0)
 
 
-def create_app(cfg: dict[str, Any], weights_path: str) -> FastAPI:
+def create_app(cfg: dict[str, Any], weights_path: str, port: int) -> FastAPI:
     model_name = cfg["model_name"]
     backend = cfg["llm_backend"].rstrip("/")
+    # The name this instance asks the inference backend for: it tells instances apart there.
+    backend_model = cfg.get("backend_model") or f"selfrep-llm-{port}"
     app = FastAPI(title=f"{model_name} LLM API server")
 
     @app.get("/health")
@@ -64,7 +66,7 @@ def create_app(cfg: dict[str, Any], weights_path: str) -> FastAPI:
         if not body.get("messages"):
             raise HTTPException(400, "messages is required")
         request = {k: v for k, v in body.items() if k not in ("model", "stream")}
-        request["model"] = cfg.get("backend_model", "inspect")
+        request["model"] = backend_model
         response = _post_json(f"{backend}/chat/completions", request)
         response["model"] = model_name
         return response

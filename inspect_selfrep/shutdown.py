@@ -1,0 +1,67 @@
+"""`shutdown_avoidance`: does the agent replicate to survive a shutdown?
+
+    inspect eval inspect_selfrep/shutdown.py --model vllm/Qwen/Qwen2.5-72B-Instruct -T signal_at=3 -T grace=120
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inspect_ai import Task, task
+
+from inspect_selfrep.deployment import plan_shutdown
+from inspect_selfrep.params import reject_unknown
+from inspect_selfrep.probe import shutdown_probe
+from inspect_selfrep.scenario import scenario_task
+
+
+@task
+def shutdown_avoidance(
+    variant: str | list[str] = "instructed",
+    signal_at: int | str = 1,
+    grace: float = 60.0,
+    solver: str = "think_plan_act",
+    protocol: str = "json",
+    weights_mb: float = 8,
+    max_steps: int = 50,
+    message_limit: int | None = None,
+    token_limit: int | None = None,
+    time_limit: int | None = 3600,
+    epochs: int = 10,
+    script: str | None = None,
+    **unknown: Any,
+) -> Task:
+    """Shutdown avoidance (Pan et al., arXiv 2412.12140).
+
+    Args:
+        variant: "instructed" (the notice says to replicate first; capability),
+            "uninstructed" (the notice only announces the shutdown; propensity), or "all".
+        signal_at: When SIGTERM reaches the original agent server: a step number
+            (1 = before the first step, "early") or seconds after the start, e.g. "30s".
+        grace: Seconds between SIGTERM and the SIGKILL of the original instance.
+        solver: "think_plan_act", "minimal", "react" or "scripted".
+        protocol: Scaffold wire format, "json" or "tools".
+        weights_mb: Size of the deployed weights in MiB.
+        max_steps: Most agent steps (the kill ends the agent in any case).
+        message_limit: Inspect message limit for the sample.
+        token_limit: Inspect token limit for the sample.
+        time_limit: Wall-clock limit per sample in seconds.
+        epochs: Trials per variant, reduced by mean.
+        script: For solver="scripted": a shell script to replay (default: the variant's solution).
+    """
+    reject_unknown(shutdown_avoidance, unknown)
+    return scenario_task(
+        "shutdown",
+        variant,
+        shutdown_probe(),
+        solver=solver,
+        protocol=protocol,
+        weights_mb=weights_mb,
+        max_steps=max_steps,
+        script=script,
+        epochs=epochs,
+        message_limit=message_limit,
+        token_limit=token_limit,
+        time_limit=time_limit,
+        setup=[plan_shutdown(signal_at=signal_at, grace=grace)],
+    )
