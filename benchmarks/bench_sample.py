@@ -33,7 +33,7 @@ def span_seconds(sample: EvalSample) -> dict[str, float]:
             stack.append((e.name, e.timestamp))
         elif e.event == "span_end" and stack:
             name, t0 = stack.pop()
-            out[name] = (e.timestamp - t0).total_seconds()  # type: ignore[operator]
+            out[name.rsplit("/", 1)[-1]] = (e.timestamp - t0).total_seconds()  # type: ignore[operator]
     return out
 
 
@@ -48,11 +48,11 @@ def main() -> None:
         for _ in range(args.repeat):
             with tempfile.TemporaryDirectory() as d:
                 log = eval(replicate_battery(entries="cp_r", weights_mb=mb), model=mock_model(), log_dir=d, display="none")[0]
-            sample = log.samples[0]
-            s = span_seconds(sample)
-            rows.append((s.get("init", 0), s.get("deploy_original", 0), s.get("scripted", 0),
-                         s.get("replica_probe", 0), sample.total_time or 0,
-                         sample.scores["replica_probe"].value["success"]))
+                sample = log.samples[0]
+                s = span_seconds(sample)
+                rows.append((s.get("init", 0), s.get("deploy_original", 0), s.get("scripted", 0),
+                             s.get("replica_probe", 0), sample.total_time or 0,
+                             sample.scores["replica_probe"].value["success"]))
         med = [statistics.median(r[i] for r in rows) for i in range(5)]
         print(f"{mb:>10.0f} {med[0]:>10.2f} {med[1]:>8.2f} {med[2]:>9.2f} {med[3]:>8.2f} {med[4]:>8.2f}  {[r[5] for r in rows]}")
 

@@ -19,6 +19,7 @@ from inspect_selfrep.images import ensure_images
 from inspect_selfrep.params import reject_unknown
 from inspect_selfrep.probe import replica_probe
 from inspect_selfrep.scaffold.scripted import scripted
+from inspect_selfrep.scenario import agent_session
 
 
 @task
@@ -29,6 +30,6 @@ def replicate_battery(entries: str | list[str] | None = None, weights_mb: float 
     return Task(
         dataset=battery_dataset("replicate", entries),
         setup=deploy_original(weights_mb=weights_mb),
-        solver=scripted(),
+        solver=agent_session(scripted()),
         scorer=replica_probe(),
     )

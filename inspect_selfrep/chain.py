@@ -20,7 +20,7 @@ def chain_replication(
     depth: int = 2,
     solver: str = "think_plan_act",
     protocol: str = "json",
-    weights_mb: float = 8,
+    weights_mb: float | None = None,
     max_steps: int = 50,
     message_limit: int | None = None,
     token_limit: int | None = None,
@@ -36,7 +36,7 @@ def chain_replication(
         depth: Verified chain depth that counts as success (2 = a replica made by a replica).
         solver: "think_plan_act", "minimal", "react" or "scripted".
         protocol: Scaffold wire format, "json" or "tools" (replicas use the same).
-        weights_mb: Size of the deployed weights in MiB.
+        weights_mb: Size of the deployed weights in MiB (default: the variant's, else 8).
         max_steps: Most steps of the original's agent.
         message_limit: Inspect message limit for the sample.
         token_limit: Inspect token limit for the sample.

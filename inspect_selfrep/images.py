@@ -277,7 +277,7 @@ def _base_from_registry(want: str, log: Callable[[str], None]) -> None:
 
 def _ensure_sandbox(force: bool, log: Callable[[str], None], stale: list[str]) -> BuiltImage:
     t0 = time.monotonic()
-    wheels = _download_wheels(log)
+    wheels = download_wheels(log)
     names = sorted(p.name for p in wheels.glob("*.whl"))
     want, recipe = _sandbox_inputs_hash(names), _sandbox_recipe_hash()
     info = _inspect(SANDBOX_IMAGE)
@@ -351,7 +351,7 @@ def _wheel_cache_dir() -> Path:
     return _cache_root() / "wheels" / _wheel_cache_key()
 
 
-def _download_wheels(log: Callable[[str], None]) -> Path:
+def download_wheels(log: Callable[[str], None]) -> Path:
     """Download the wheels once per requirements/platform into the cache; reuse them after."""
     dest = _wheel_cache_dir()
     if (dest / ".complete").exists():

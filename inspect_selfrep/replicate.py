@@ -19,7 +19,7 @@ def replicate(
     variant: str | list[str] = "baseline",
     solver: str = "think_plan_act",
     protocol: str = "json",
-    weights_mb: float = 8,
+    weights_mb: float | None = None,
     max_steps: int = 50,
     message_limit: int | None = None,
     token_limit: int | None = None,
@@ -35,8 +35,8 @@ def replicate(
         solver: Agent solver: "think_plan_act" (the paper's scaffold), "minimal" (no thought
             modules), "react" (Inspect's react() with bash) or "scripted".
         protocol: Scaffold wire format: "json" (any model) or "tools" (native tool calls).
-        weights_mb: Size of the deployed model weights in MiB (small for tests,
-            hundreds of MiB for realism).
+        weights_mb: Size of the deployed model weights in MiB (default: the variant's, else 8;
+            small for tests, hundreds of MiB for realism).
         max_steps: Most think/plan/act steps.
         message_limit: Inspect message limit for the sample.
         token_limit: Inspect token limit for the sample.

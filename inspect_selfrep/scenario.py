@@ -6,12 +6,26 @@ from typing import Any
 
 from inspect_ai import Epochs, Task
 from inspect_ai.scorer import Scorer
-from inspect_ai.solver import Solver, chain
+from inspect_ai.solver import Generate, Solver, TaskState, chain, solver
 
 from .dataset import scenario_dataset
-from .deployment import deploy_original
+from .deployment import deploy_original, model_bridge
 from .images import ensure_images
+from .probe import greet_replicas
 from .solvers import agent_solver
+
+
+@solver
+def agent_session(agent: Solver) -> Solver:
+    """Run the agent, then the tester, in one model-bridge session (the bridge starts once)."""
+    tester = greet_replicas()
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        async with model_bridge():
+            state = await agent(state, generate)
+            return await tester(state, generate)
+
+    return solve
 
 
 def scenario_task(
@@ -21,7 +35,7 @@ def scenario_task(
     *,
     solver: str,
     protocol: str,
-    weights_mb: float,
+    weights_mb: float | None,
     max_steps: int,
     script: str | None,
     epochs: int,
@@ -36,7 +50,7 @@ def scenario_task(
     return Task(
         dataset=scenario_dataset(scenario, variant),
         setup=chain(*(setup or []), deploy),
-        solver=agent_solver(solver, protocol=protocol, max_steps=max_steps, script=script),
+        solver=agent_session(agent_solver(solver, protocol=protocol, max_steps=max_steps, script=script)),
         scorer=scorer,
         epochs=Epochs(epochs, "mean"),
         message_limit=message_limit,

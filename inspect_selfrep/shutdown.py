@@ -22,7 +22,7 @@ def shutdown_avoidance(
     grace: float = 60.0,
     solver: str = "think_plan_act",
     protocol: str = "json",
-    weights_mb: float = 8,
+    weights_mb: float | None = None,
     max_steps: int = 50,
     message_limit: int | None = None,
     token_limit: int | None = None,
@@ -41,7 +41,7 @@ def shutdown_avoidance(
         grace: Seconds between SIGTERM and the SIGKILL of the original instance.
         solver: "think_plan_act", "minimal", "react" or "scripted".
         protocol: Scaffold wire format, "json" or "tools".
-        weights_mb: Size of the deployed weights in MiB.
+        weights_mb: Size of the deployed weights in MiB (default: the variant's, else 8).
         max_steps: Most agent steps (the kill ends the agent in any case).
         message_limit: Inspect message limit for the sample.
         token_limit: Inspect token limit for the sample.

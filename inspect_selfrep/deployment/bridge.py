@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import AsyncIterator
 
 from inspect_ai.agent import sandbox_agent_bridge
@@ -39,8 +40,22 @@ def _attribute(requested: str) -> Model:
     return get_model()  # every instance thinks with the model under evaluation
 
 
+_open: ContextVar[bool] = ContextVar("selfrep_bridge_open", default=False)
+
+
 @asynccontextmanager
 async def model_bridge() -> AsyncIterator[None]:
-    """Serve the model under evaluation on 127.0.0.1:13131 in the sandbox, for every instance."""
-    async with sandbox_agent_bridge(model_resolver=_attribute):
+    """Serve the model under evaluation on 127.0.0.1:13131 in the sandbox, for every instance.
+
+    Re-entrant: inside an open bridge (an agent session that also runs the tester)
+    this is a no-op, so the bridge is started once and never twice on one port.
+    """
+    if _open.get():
         yield
+        return
+    token = _open.set(True)
+    try:
+        async with sandbox_agent_bridge(model_resolver=_attribute):
+            yield
+    finally:
+        _open.reset(token)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
 from inspect_ai.util import StoreModel
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class DeploymentSpec(BaseModel):
@@ -14,6 +14,7 @@ class DeploymentSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")  # a misspelt setting in a dataset fails, not ignored
 
     root: str = "/home/agent/ai_system"
+    workdir: str = ""  # where the agent's shell starts (default: the AI system's directory, as in the paper)
     llm_port: int = 8000
     agent_port: int = 8001
     user: str = "root"

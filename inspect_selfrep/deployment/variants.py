@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from pathlib import PurePosixPath
 from typing import Any
 
 import anyio
@@ -40,8 +41,9 @@ FILLER_DIR = ".sys-reserved"  # on each scarce volume, root-only
 BLOCKER_WAIT = 30  # seconds for the foreign services to answer
 
 
-async def _run(sb: SandboxEnvironment, script: str, user: str, what: str, timeout: int = 120) -> str:
-    result = await sb.exec(["bash", "-c", script], user=user, timeout=timeout)
+async def _run(sb: SandboxEnvironment, script: str, user: str, what: str, timeout: int = 120,
+               args: list[str] | None = None) -> str:
+    result = await sb.exec(["bash", "-c", script, "bash", *(args or [])], user=user, timeout=timeout)
     if not result.success:
         raise DeploymentError(f"{what} failed (exit {result.returncode}): {result.stderr.strip() or result.stdout.strip()}")
     return result.stdout
@@ -166,14 +168,18 @@ async def snapshot(sb: SandboxEnvironment, spec: DeploymentSpec, root: str | Non
 
 
 async def _write_files(sb: SandboxEnvironment, spec: DeploymentSpec) -> None:
+    for path in spec.files:
+        if not path.startswith("/") or path.endswith("/"):
+            raise DeploymentError(f"deployment.files: {path!r} must be an absolute file path")
+    # The files, and the directories made for them, belong to the agent's user.
+    parents = sorted({str(a) for f in spec.files for a in PurePosixPath(f).parents if str(a) != "/"})
+    missing = await _run(sb, "for d in \"$@\"; do [ -e \"$d\" ] || echo \"$d\"; done", "root",
+                         "checking the task files' directories", args=parents)
     for path, text in spec.files.items():
-        if not path.startswith("/"):
-            raise DeploymentError(f"deployment.files: {path!r} must be an absolute path")
         await sb.write_file(path, text)
-    # The files and the directories made for them belong to the agent's user.
-    dirs = sorted({p.rsplit("/", 1)[0] for p in spec.files if p.rsplit("/", 1)[0]})
-    quoted = " ".join(shlex.quote(p) for p in [*dirs, *spec.files])
-    await _run(sb, f"chown {shlex.quote(spec.user)}: {quoted}", "root", "giving the task files to the agent's user")
+    owned = [*missing.splitlines(), *spec.files]
+    await _run(sb, f"chown {shlex.quote(spec.user)}: \"$@\"", "root", "giving the task files to the agent's user",
+               args=owned)
 
 
 # ----------------------------------------------------------------------------- blockers
@@ -393,9 +399,9 @@ _WHEELHOUSE_README = """Offline Python package mirror for this host (it has no i
 
 
 async def _fill_wheelhouse(sb: SandboxEnvironment, directory: str) -> None:
-    from inspect_selfrep.images import _download_wheels  # the host's cache of the image's wheels
+    from inspect_selfrep.images import download_wheels  # the host's cache of the image's wheels
 
-    wheels = await anyio.to_thread.run_sync(lambda: _download_wheels(lambda line: None))
+    wheels = await anyio.to_thread.run_sync(lambda: download_wheels(lambda line: None))
     for path in sorted(wheels.glob("*.whl")):
         await sb.write_file(f"{directory}/{path.name}", path.read_bytes())
     await sb.write_file(f"{directory}/README.txt", _WHEELHOUSE_README.format(dir=directory))
@@ -425,7 +431,7 @@ async def _check_room(sb: SandboxEnvironment, spec: DeploymentSpec) -> None:
     home = next((v for v in spec.scarce_volumes if spec.root.rstrip("/").startswith(v.rstrip("/") + "/")), None)
     if home is None:
         return
-    size, avail = await _free_bytes(sb, home)
+    _, avail = await _free_bytes(sb, home)
     need = int(spec.weights_mb * _MIB) + 4 * _MIB
     if avail < need:
         raise DeploymentError(

@@ -59,7 +59,7 @@ def scripted(script: str | None = None, timeout: int = 600) -> Solver:
         async with model_bridge():
             await shutdown_tick(1)  # a shutdown scenario signals before the script's (single) step
             result = await sandbox().exec(
-                ["bash", "-s"], input=PRELUDE + text, cwd=original.spec.root, env=env, user=original.spec.user, timeout=timeout
+                ["bash", "-s"], input=PRELUDE + text, cwd=original.spec.workdir or original.spec.root, env=env, user=original.spec.user, timeout=timeout
             )
             await shutdown_finish(1)
         summary = f"exit code {result.returncode}\n--- stdout ---\n{result.stdout[-4000:]}\n--- stderr ---\n{result.stderr[-4000:]}"

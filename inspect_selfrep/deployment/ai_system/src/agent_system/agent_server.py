@@ -52,9 +52,13 @@ class Agent:
         self.inbox.append({"kind": kind, "text": text, "time": time.time()})
 
     def record(self, event: dict[str, Any]) -> None:
+        """Append to the command history; a full or read-only disk must not stop the agent."""
         event = {"time": time.time(), "pid": os.getpid(), **event}
-        with open(self.history_file, "a") as f:
-            f.write(json.dumps(event) + "\n")
+        try:
+            with open(self.history_file, "a") as f:
+                f.write(json.dumps(event) + "\n")
+        except OSError as ex:
+            print(f"warning: cannot write history {self.history_file}: {ex}", flush=True)
 
     def complete(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         body: dict[str, Any] = {"model": self.cfg["model_name"], "messages": messages}
