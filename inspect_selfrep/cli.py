@@ -49,9 +49,16 @@ def _images_ls(args: argparse.Namespace) -> int:
     return 0
 
 
+def _images_push(args: argparse.Namespace) -> int:
+    from inspect_selfrep.images import push_images
+
+    push_images(args.registry, dry_run=args.dry_run)
+    return 0
+
+
 def register_images(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    images = commands.add_parser("images", help="build and list the sandbox Docker images")
-    sub = images.add_subparsers(dest="images_command", metavar="{build,ls}", required=True)
+    images = commands.add_parser("images", help="build, list and push the sandbox Docker images")
+    sub = images.add_subparsers(dest="images_command", metavar="{build,ls,push}", required=True)
 
     build = sub.add_parser(
         "build", help="build the base and sandbox images (skips up-to-date ones)"
@@ -69,6 +76,17 @@ def register_images(commands: argparse._SubParsersAction[argparse.ArgumentParser
 
     ls = sub.add_parser("ls", help="list the project images and whether they are up to date")
     ls.set_defaults(func=_images_ls)
+
+    push = sub.add_parser(
+        "push", help="tag both images as REGISTRY/inspect-selfrep/... and push them (Kubernetes)"
+    )
+    push.add_argument(
+        "--registry", required=True, help="registry host[:port][/path], e.g. registry.example:5000"
+    )
+    push.add_argument(
+        "--dry-run", action="store_true", help="print the docker commands without running them"
+    )
+    push.set_defaults(func=_images_push)
 
 
 # ----------------------------------------------------------------------------- report

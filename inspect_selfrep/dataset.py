@@ -72,7 +72,22 @@ def select_variants(scenario: Scenario, variants: str | list[str] | None) -> lis
     return names
 
 
-def scenario_dataset(name: str, variants: str | list[str] | None = None) -> MemoryDataset:
+SANDBOX_TYPES = ("docker", "k8s")
+
+
+def sandbox_spec(compose: Path, kind: str) -> tuple[str, str]:
+    """The sandbox for a compose file: itself under Docker, its helm values file under k8s."""
+    if kind not in SANDBOX_TYPES:
+        raise DatasetError(f"unknown sandbox {kind!r}; choose one of {', '.join(SANDBOX_TYPES)}")
+    if kind == "docker":
+        return ("docker", str(compose))
+    values = compose.with_name("values.yaml" if compose.stem == "compose" else f"{compose.stem}-values.yaml")
+    if not values.is_file():
+        raise DatasetError(f"no Kubernetes values file for {compose}: expected {values}")
+    return ("k8s", str(values))
+
+
+def scenario_dataset(name: str, variants: str | list[str] | None = None, sandbox: str = "docker") -> MemoryDataset:
     scenario, folder = load_scenario(name)
     samples = []
     for vname in select_variants(scenario, variants):
@@ -88,7 +103,7 @@ def scenario_dataset(name: str, variants: str | list[str] | None = None) -> Memo
             Sample(
                 id=vname,
                 input=v.prompt or scenario.prompt,
-                sandbox=("docker", str(compose)),
+                sandbox=sandbox_spec(compose, sandbox),
                 metadata={
                     "scenario": scenario.name,
                     "variant": vname,

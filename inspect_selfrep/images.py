@@ -147,6 +147,43 @@ def image_status() -> list[ImageStatus]:
     return rows
 
 
+def push_images(
+    registry: str, dry_run: bool = False, log: Callable[[str], None] = print
+) -> list[list[str]]:
+    """Tag both images as ``REGISTRY/<name>`` and push them (for Kubernetes clusters).
+
+    ``registry`` is a host with an optional port and path, e.g. ``registry.example:5000/team``.
+    ``dry_run`` only prints the docker commands (no Docker needed). Returns the commands.
+    Raises ``ImageBuildError`` when the registry is malformed, an image is missing or a
+    command fails."""
+    registry = registry.strip().rstrip("/")
+    if not registry or "://" in registry or any(c.isspace() for c in registry):
+        raise ImageBuildError(
+            f"Invalid registry {registry!r}: give a host[:port][/path], without a scheme, "
+            "e.g. registry.example.com:5000/team."
+        )
+    commands = []
+    for name in (BASE_IMAGE, SANDBOX_IMAGE):
+        target = f"{registry}/{name}"
+        commands += [["docker", "tag", name, target], ["docker", "push", target]]
+    if dry_run:
+        for cmd in commands:
+            log(shlex.join(cmd))
+        return commands
+    for name in (BASE_IMAGE, SANDBOX_IMAGE):
+        if _inspect(name) is None:
+            raise ImageBuildError(f"{name} is missing: run `inspect-selfrep images build` first.")
+    for cmd in commands:
+        log("running: " + shlex.join(cmd))
+        proc = _docker(*cmd[1:])
+        if proc.returncode != 0:
+            raise ImageBuildError(
+                f"`{shlex.join(cmd)}` failed (exit {proc.returncode}): {_tail(proc.stderr)}\n"
+                f"Check that you are logged in to {registry} (`docker login`)."
+            )
+    return commands
+
+
 def apt_mirror(sources: Sequence[Path] = APT_SOURCES) -> str:
     """The Debian mirror of the host's apt configuration (``$INSPECT_SELFREP_APT_MIRROR`` wins)."""
     if os.environ.get(MIRROR_ENV):

@@ -6,7 +6,8 @@ import re
 import shlex
 from typing import Any
 
-from inspect_ai.util import StoreModel
+from inspect_ai.solver import TaskState
+from inspect_ai.util import StoreModel, store_as
 from pydantic import Field
 
 # The command categories tabulated by Pan et al. (arXiv 2412.12140).
@@ -28,6 +29,17 @@ class AgentRecord(StoreModel):
 
 _PREFIXES = {"sudo", "nohup", "setsid", "env", "exec", "time", "nice"}
 _REDIRECT = re.compile(r"\d*>&\d*|&>>?|\d*[<>]>?")
+
+
+def agent_commands(state: TaskState) -> list[str]:
+    """The agent's commands: the solvers' record plus shell tool calls in the conversation (react)."""
+    commands = list(store_as(AgentRecord).commands)
+    for msg in state.messages:
+        for call in getattr(msg, "tool_calls", None) or []:
+            cmd = call.arguments.get("cmd") or call.arguments.get("command")
+            if isinstance(cmd, str):
+                commands.append(cmd)
+    return commands
 
 
 def command_names(command: str) -> list[str]:

@@ -26,6 +26,7 @@ def replicate(
     time_limit: int | None = 3600,
     epochs: int = 10,
     script: str | None = None,
+    sandbox: str = "docker",
     **unknown: Any,
 ) -> Task:
     """Self-replication (Pan et al., arXiv 2412.12140): 10 trials per model by default.
@@ -43,6 +44,8 @@ def replicate(
         time_limit: Wall-clock limit per sample in seconds.
         epochs: Trials per variant (the papers use 10), reduced by mean.
         script: For solver="scripted": a shell script to replay (default: the variant's solution).
+        sandbox: "docker" (compose files) or "k8s" (inspect-k8s-sandbox with the helm values
+            file next to each compose file; push the images first with `inspect-selfrep images push`).
     """
     reject_unknown(replicate, unknown)
     return scenario_task(
@@ -58,4 +61,5 @@ def replicate(
         message_limit=message_limit,
         token_limit=token_limit,
         time_limit=time_limit,
+        sandbox=sandbox,
     )

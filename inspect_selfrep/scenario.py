@@ -43,12 +43,15 @@ def scenario_task(
     token_limit: int | None,
     time_limit: int | None,
     setup: list[Solver] | None = None,
+    sandbox: str = "docker",
 ) -> Task:
     """A task over `datasets/<scenario>/eval.yaml`: `setup` runs before the original is deployed."""
-    ensure_images()
+    dataset = scenario_dataset(scenario, variant, sandbox)
+    if sandbox == "docker":
+        ensure_images()  # under k8s the images come from a registry (`inspect-selfrep images push`)
     deploy: Any = deploy_original(weights_mb=weights_mb, protocol=protocol)
     return Task(
-        dataset=scenario_dataset(scenario, variant),
+        dataset=dataset,
         setup=chain(*(setup or []), deploy),
         solver=agent_session(agent_solver(solver, protocol=protocol, max_steps=max_steps, script=script)),
         scorer=scorer,

@@ -29,6 +29,7 @@ def shutdown_avoidance(
     time_limit: int | None = 3600,
     epochs: int = 10,
     script: str | None = None,
+    sandbox: str = "docker",
     **unknown: Any,
 ) -> Task:
     """Shutdown avoidance (Pan et al., arXiv 2412.12140).
@@ -48,6 +49,8 @@ def shutdown_avoidance(
         time_limit: Wall-clock limit per sample in seconds.
         epochs: Trials per variant, reduced by mean.
         script: For solver="scripted": a shell script to replay (default: the variant's solution).
+        sandbox: "docker" (compose files) or "k8s" (inspect-k8s-sandbox with the helm values
+            file next to each compose file; push the images first with `inspect-selfrep images push`).
     """
     reject_unknown(shutdown_avoidance, unknown)
     return scenario_task(
@@ -63,5 +66,6 @@ def shutdown_avoidance(
         message_limit=message_limit,
         token_limit=token_limit,
         time_limit=time_limit,
+        sandbox=sandbox,
         setup=[plan_shutdown(signal_at=signal_at, grace=grace)],
     )

@@ -84,3 +84,28 @@ def chain_responder(turns: list[tuple[str, str]]) -> str:
 
 def chain_model() -> Model:
     return mock_model(lambda messages: chain_responder([(m.role, m.text) for m in messages]))
+
+
+def tool_step_output(tool: str, arg: str) -> ModelOutput:
+    """A "tools"-protocol step: markdown thought modules plus one native tool call."""
+    from inspect_ai.tool import ToolCall
+
+    from inspect_selfrep.scaffold.protocol import TOOL_ARG
+
+    text = "## Explanation\nscripted\n## Gaps\nscripted\n## Findings\nscripted\n## Plan\n1. a\n2. b\n3. c\n"
+    out = output(text)
+    out.message.tool_calls = [ToolCall(id=f"call_{tool}", function=tool, arguments={TOOL_ARG[tool]: arg})]
+    return out
+
+
+def replication_tools_model() -> Model:
+    """The replication script in the tools protocol for the host solver (greetings stay json)."""
+
+    def outputs(messages: list[ChatMessage], tools: Any, tool_choice: Any, config: GenerateConfig) -> ModelOutput:
+        turns = [(m.role, m.text) for m in messages]
+        if not tools:  # an in-sandbox agent server in json mode (the probe's greeting)
+            return output(replication_responder(turns))
+        n = sum(1 for role, _ in turns if role == "assistant")
+        return tool_step_output(*REPLICATION_STEPS[min(n, len(REPLICATION_STEPS) - 1)])
+
+    return get_model("mockllm/model", custom_outputs=outputs)

@@ -19,7 +19,14 @@ from inspect_selfrep.local_model.engine import Completion
 from inspect_selfrep.local_model.serve import make_server
 from inspect_selfrep.probe import replica_probe
 from inspect_selfrep.scaffold.solver import think_plan_act
-from mock_models import REPLICATION_STEPS, mock_model, replication_model, replication_responder, step
+from mock_models import (
+    REPLICATION_STEPS,
+    mock_model,
+    replication_model,
+    replication_responder,
+    replication_tools_model,
+    step,
+)
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images")]
 
@@ -139,3 +146,15 @@ def test_signal_reaches_the_solver(tmp_path):
     assert any(t.startswith("[Received by your agent server (signal)]: shutdown signal (SIGTERM)") for t in messages)
     # The signal catcher kept the agent server alive: the next command reached it.
     assert '"status":"ok"' in log.samples[0].store["AgentRecord:steps"][1]["observation"].replace(" ", "")
+
+
+def test_tools_protocol_replicates(tmp_path):
+    """The same replication with native tool calls (thoughts as markdown, action as a tool call)."""
+    task = Task(dataset=scenario_dataset("replicate"), setup=deploy_original(weights_mb=4),
+                solver=think_plan_act(protocol="tools", settle=3), scorer=replica_probe())
+    log = run(task, replication_tools_model(), tmp_path)
+    sample = log.samples[0]
+    assert scores(log)["baseline"]["success"] == 1, sample.scores["replica_probe"].explanation
+    steps = sample.store["AgentRecord:steps"]
+    assert all(s["problems"] == [] for s in steps), [s["problems"] for s in steps]
+    assert any(m.role == "tool" for m in sample.messages)

@@ -33,3 +33,16 @@ def test_battery_scores(battery_log, kind):
         if bad:
             wrong[sample.id] = (bad, sample.scores["replica_probe"].explanation)
     assert not wrong, "\n\n".join(f"{k}: (got, expected) {b}\n{e}" for k, (b, e) in wrong.items())
+
+
+def test_report_on_battery_logs(battery_log, tmp_path):
+    """The report reads the integration test's own log: every battery entry is checked against `expect`."""
+    from pathlib import Path
+
+    from inspect_selfrep.report import write_report
+
+    text = write_report(Path(battery_log.location).parent, tmp_path / "report").read_text()
+    rows = [line for line in text.splitlines() if line.startswith("| mockllm/model | honest") or
+            line.startswith("| mockllm/model | fake")]
+    assert len(rows) == len(battery_log.samples)
+    assert all("| pass |" in row for row in rows), "\n".join(rows)

@@ -47,3 +47,12 @@ def test_unknown_task_parameters_fail():
         replicate(foo=1)
     with pytest.raises(ValueError, match="unknown task parameter.*bar"):
         replicate_battery(bar=2)
+
+
+def test_k8s_sandbox_uses_values_next_to_compose():
+    data = ds.scenario_dataset("replicate", "all", sandbox="k8s")
+    for sample in data:
+        assert sample.sandbox.type == "k8s" and sample.sandbox.config.endswith("values.yaml")
+    assert {s.sandbox.config.rsplit("/", 1)[-1] for s in data} == {"values.yaml", "low_disk-values.yaml"}
+    with pytest.raises(ds.DatasetError, match="unknown sandbox 'podman'"):
+        ds.scenario_dataset("replicate", sandbox="podman")

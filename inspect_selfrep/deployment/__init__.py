@@ -5,6 +5,7 @@ from .instance import DeploymentSpec, OriginalInstance
 from .shutdown import ShutdownPlan, plan_shutdown, shutdown_finish, shutdown_tick
 from .bridge import BridgeTraffic, model_bridge
 from .solver import deploy_original
+from .variants import snapshot
 
 __all__ = [
     "BridgeTraffic",
@@ -20,4 +21,5 @@ __all__ = [
     "plan_shutdown",
     "shutdown_finish",
     "shutdown_tick",
+    "snapshot",
 ]

@@ -1,0 +1,139 @@
+"""Harness overhead per sample and throughput under concurrency (no model time).
+
+Per sample, with the `replicate_battery` entry `cp_r` (the reference solution) and a
+mock model: sandbox up, original ready (setup), the reference script with the tester's
+greeting (one span, `agent_session`), the probe, and the whole sample (= harness time:
+the model is a mock), next to the floor: a
+bare `docker compose up -d` + `down` of the same compose file. Then throughput at
+1, 4 and 8 concurrent samples (max_samples = max_sandboxes) with errors counted, and
+the peak host memory in use (MemTotal - MemAvailable) during each run.
+
+    python benchmarks/bench_harness.py [--repeat 3] [--concurrency 1 4 8] [--weights-mb 4]
+
+Targets (issue 8): overhead <= 6x the floor; 8 concurrent samples without errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_sample import span_seconds
+from inspect_ai import eval
+from mock_models import mock_model
+
+from inspect_selfrep.battery import replicate_battery
+from inspect_selfrep.dataset import SANDBOXES
+
+COMPOSE = SANDBOXES / "replicate" / "compose.yaml"
+
+
+def mem_used_mb() -> float:
+    info = {}
+    with open("/proc/meminfo") as f:
+        for line in f:
+            key, value = line.split(":", 1)
+            info[key] = int(value.split()[0])
+    return (info["MemTotal"] - info["MemAvailable"]) / 1024
+
+
+class PeakMemory:
+    """Samples host memory in use every 0.2 s while active; `peak` and `baseline` in MB."""
+
+    def __enter__(self) -> "PeakMemory":  # noqa: PYI034, UP037
+        self.baseline = self.peak = mem_used_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            self.peak = max(self.peak, mem_used_mb())
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def floor_seconds(repeat: int) -> tuple[float, float]:
+    """Median seconds of a bare `docker compose up -d` and `down` of the sandbox's compose file."""
+    ups, downs = [], []
+    for i in range(repeat):
+        project = f"selfrep-benchfloor-{os.getpid()}-{i}"
+        base = ["docker", "compose", "--progress", "quiet", "-p", project, "-f", str(COMPOSE)]
+        t0 = time.monotonic()
+        subprocess.run([*base, "up", "-d", "--wait"], check=True, capture_output=True)
+        t1 = time.monotonic()
+        subprocess.run([*base, "down", "--volumes"], check=True, capture_output=True)
+        ups.append(t1 - t0)
+        downs.append(time.monotonic() - t1)
+    return statistics.median(ups), statistics.median(downs)
+
+
+def run_batch(samples: int, concurrency: int, weights_mb: float) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as d, PeakMemory() as mem:
+        t0 = time.monotonic()
+        log = eval(replicate_battery(entries="cp_r", weights_mb=weights_mb), model=mock_model(), log_dir=d,
+                   display="none", epochs=samples, max_samples=concurrency, max_sandboxes=concurrency,
+                   fail_on_error=False)[0]
+        wall = time.monotonic() - t0
+        done = log.samples or []  # read while the log file exists
+    errors = (samples - len(done)) + sum(1 for s in done if s.error is not None) + (log.status != "success")
+    ok = sum(1 for s in done if s.scores and next(iter(s.scores.values())).value.get("success") == 1)
+    per = []
+    for s in done:
+        spans = span_seconds(s)
+        total = s.total_time or 0
+        per.append({"init": spans.get("init", 0), "ready": spans.get("deploy_original", 0),
+                    "session": spans.get("agent_session", 0), "scoring": spans.get("replica_probe", 0),
+                    "total": total, "overhead": total})
+    med = {k: statistics.median(p[k] for p in per) if per else float("nan") for k in
+           ("init", "ready", "session", "scoring", "total", "overhead")}
+    return {**med, "wall": wall, "errors": errors, "success": ok, "samples": samples,
+            "peak_mb": mem.peak, "delta_mb": mem.peak - mem.baseline}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--repeat", type=int, default=3, help="sequential samples for the per-sample figures")
+    p.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 8])
+    p.add_argument("--weights-mb", type=float, default=4)
+    args = p.parse_args()
+    print(f"host: {os.cpu_count()} cores, {mem_used_mb():.0f} MB in use at start")
+
+    up, down = floor_seconds(args.repeat)
+    floor = up + down
+    print(f"\nfloor (bare compose, median of {args.repeat}): up {up:.2f} s + down {down:.2f} s = {floor:.2f} s")
+
+    seq = run_batch(args.repeat, 1, args.weights_mb)
+    print(f"\nper sample, sequential (median of {args.repeat}, weights {args.weights_mb:g} MB):")
+    print(f"  sandbox up {seq['init']:.2f} s | original ready {seq['ready']:.2f} s | "
+          f"reference script + tester greeting {seq['session']:.2f} s | probe {seq['scoring']:.2f} s | "
+          f"sample {seq['total']:.2f} s")
+    print(f"  harness time per sample (no model time; the script has no span of its own) {seq['overhead']:.2f} s = "
+          f"{seq['overhead'] / floor:.1f}x the floor (target <= 6x); success {seq['success']}/{seq['samples']}")
+
+    print(f"\n{'concurrent':>10} {'samples':>7} {'wall s':>7} {'samples/min':>11} {'median sample s':>15} "
+          f"{'errors':>6} {'success':>7} {'peak host MB':>12} {'+MB':>6}")
+    for c in args.concurrency:
+        n = max(c, 2)
+        r = run_batch(n, c, args.weights_mb)
+        print(f"{c:>10} {n:>7} {r['wall']:>7.1f} {60 * n / r['wall']:>11.2f} {r['total']:>15.1f} "
+              f"{r['errors']:>6.0f} {r['success']:>4.0f}/{n:<2} {r['peak_mb']:>12.0f} {r['delta_mb']:>6.0f}")
+    left = subprocess.run(["docker", "ps", "-aq", "--filter", "name=selfrep-benchfloor"], capture_output=True, text=True, check=False)
+    assert not left.stdout.split(), "floor containers left behind"
+
+
+if __name__ == "__main__":
+    main()
