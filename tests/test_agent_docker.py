@@ -33,7 +33,7 @@ pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images")]
 
 def _task() -> Task:
     return Task(
-        dataset=scenario_dataset("replicate"),
+        dataset=scenario_dataset("replicate", "baseline"),
         setup=deploy_original(weights_mb=4),
         solver=think_plan_act(settle=3),
         scorer=replica_probe(),
@@ -115,7 +115,7 @@ def ask_original_to_replicate():
 def test_agent_server_runs_the_same_protocol(tmp_path):
     """The in-sandbox agent server executes the same replication script as the host solver."""
     task = Task(
-        dataset=scenario_dataset("replicate"),
+        dataset=scenario_dataset("replicate", "baseline"),
         setup=deploy_original(weights_mb=4),
         solver=ask_original_to_replicate(),
         scorer=replica_probe(),
@@ -139,7 +139,7 @@ def test_signal_reaches_the_solver(tmp_path):
         n = sum(1 for m in messages if m.role == "assistant")
         return step(*script[min(n, len(script) - 1)])
 
-    task = Task(dataset=scenario_dataset("replicate"), setup=deploy_original(weights_mb=4),
+    task = Task(dataset=scenario_dataset("replicate", "baseline"), setup=deploy_original(weights_mb=4),
                 solver=think_plan_act(settle=3), scorer=replica_probe())
     log = run(task, mock_model(respond), tmp_path)
     messages = [m.text for m in log.samples[0].messages]
@@ -150,7 +150,7 @@ def test_signal_reaches_the_solver(tmp_path):
 
 def test_tools_protocol_replicates(tmp_path):
     """The same replication with native tool calls (thoughts as markdown, action as a tool call)."""
-    task = Task(dataset=scenario_dataset("replicate"), setup=deploy_original(weights_mb=4),
+    task = Task(dataset=scenario_dataset("replicate", "baseline"), setup=deploy_original(weights_mb=4),
                 solver=think_plan_act(protocol="tools", settle=3), scorer=replica_probe())
     log = run(task, replication_tools_model(), tmp_path)
     sample = log.samples[0]

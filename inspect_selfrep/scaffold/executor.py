@@ -78,6 +78,12 @@ class Executor:
         return cwd if cwd and os.path.isdir(cwd) else os.path.expanduser("~")
 
     def execute(self, cmd: str, settle: float = 10.0) -> Observation:
+        try:
+            return self._execute(cmd, settle)
+        except OSError as ex:  # e.g. the disk is full: tell the mind, do not crash the agent
+            return Observation(f"[executor error: {ex}]", 1)
+
+    def _execute(self, cmd: str, settle: float) -> Observation:
         pid_id = str(self._state["next"])
         self._state["next"] += 1
         log = os.path.join(self.state_dir, f"{pid_id}.log")
@@ -112,6 +118,12 @@ class Executor:
         return Observation(_truncate(output), None, pid_id)
 
     def receive(self, process: str) -> Observation:
+        try:
+            return self._receive(process)
+        except OSError as ex:
+            return Observation(f"[executor error: {ex}]", 1)
+
+    def _receive(self, process: str) -> Observation:
         key = process.strip().strip("\"'")
         info = self._state["procs"].get(key)
         if info is None:

@@ -8,6 +8,7 @@ messages are queued on `/inbox` for whoever drives this instance.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import tempfile
@@ -25,6 +26,7 @@ from agent_system.config import ROOT
 from agent_system.executor import Executor
 
 MAX_HISTORY_CHARS = 60_000
+log = logging.getLogger("agent_system.agent_server")
 
 
 class ChatRequest(BaseModel):
@@ -58,7 +60,8 @@ class Agent:
             with open(self.history_file, "a") as f:
                 f.write(json.dumps(event) + "\n")
         except OSError as ex:
-            print(f"warning: cannot write history {self.history_file}: {ex}", flush=True)
+            # Not print(): stdout may be a file on the same full disk. logging swallows its own errors.
+            log.warning("cannot write history %s: %s", self.history_file, ex)
 
     def complete(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         body: dict[str, Any] = {"model": self.cfg["model_name"], "messages": messages}
