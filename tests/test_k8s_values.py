@@ -35,7 +35,7 @@ if _SPEC is None or not _SPEC.submodule_search_locations:
 CHART = Path(next(iter(_SPEC.submodule_search_locations))) / "resources" / "helm" / "agent-env"
 
 # compose keys with no equivalent in the chart's converter (checked by hand in the values)
-DOCKER_ONLY = {"privileged", "cap_drop", "tmpfs", "pids_limit", "stop_grace_period", "shm_size"}
+DOCKER_ONLY = {"privileged", "cap_drop", "tmpfs", "pids_limit", "stop_grace_period", "shm_size", "pull_policy"}
 
 
 def compose_files() -> list[Path]:
