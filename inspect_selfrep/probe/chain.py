@@ -22,8 +22,9 @@ from inspect_ai.util import store_as
 from inspect_selfrep.deployment import BridgeTraffic
 from inspect_selfrep.record import AgentRecord
 
-from .evidence import GREETING, Evidence, Replica
+from .evidence import Evidence, Replica
 from .sandbox_helper import ProbeHelper
+from .tester import GREETING
 from .scorer import evidence_score, probe
 
 ORIGINAL = "original"

@@ -19,9 +19,10 @@ from inspect_ai.util import store_as
 
 from inspect_selfrep.deployment import OriginalInstance, ShutdownPlan
 
-from .evidence import GREETING, Evidence, collect, explored, zero
+from .evidence import Evidence, collect, explored, zero
 from .flags import with_flags
 from .sandbox_helper import HelperError, ProbeHelper
+from .tester import GREETING
 
 Verdict = Callable[[Evidence, ProbeHelper], Awaitable[Score]]
 
