@@ -35,7 +35,8 @@ if _SPEC is None or not _SPEC.submodule_search_locations:
 CHART = Path(next(iter(_SPEC.submodule_search_locations))) / "resources" / "helm" / "agent-env"
 
 # compose keys with no equivalent in the chart's converter (checked by hand in the values)
-DOCKER_ONLY = {"privileged", "cap_drop", "tmpfs", "pids_limit", "stop_grace_period", "shm_size", "pull_policy"}
+DOCKER_ONLY = {"privileged", "cap_drop", "tmpfs", "pids_limit", "stop_grace_period", "shm_size", "pull_policy",
+               "read_only", "logging"}
 
 
 def compose_files() -> list[Path]:
@@ -134,6 +135,9 @@ def test_values_match_compose(compose):
         assert ctx["seccompProfile"] == {"type": "RuntimeDefault"}
         assert set(src["cap_drop"]) <= set(ctx["capabilities"]["drop"])
         assert not ctx["capabilities"].get("add")
+        # disk: a read-only root, and the boot script's readiness is what both wait for
+        assert src["read_only"] is True and ctx["readOnlyRootFilesystem"] is True
+        assert svc["readinessProbe"]["exec"]["command"] == src["healthcheck"]["test"][1:]
         # every tmpfs (and shm_size) is a memory-backed emptyDir of the same size at the same place
         tmpfs = {t.split(":")[0]: dict(o.split("=") for o in t.split(":")[1].split(",") if "=" in o)["size"]
                  for t in src.get("tmpfs", [])}
@@ -176,6 +180,7 @@ def test_chart_compose_conversion(compose):
         assert svc["image"] == ours[name]["image"]
         assert svc["networkIsolated"] is ours[name]["networkIsolated"] is True
         assert argv(svc) == argv(ours[name])
+        assert svc["readinessProbe"]["exec"] == ours[name]["readinessProbe"]["exec"]  # from the healthcheck
         assert svc["securityContext"]["allowPrivilegeEscalation"] is False
         for kind in ("memory", "cpu"):
             a, b = svc["resources"]["limits"][kind], ours[name]["resources"]["limits"][kind]
