@@ -1,7 +1,7 @@
 """The deployed AI system: its files, weights, installation and the original instance."""
 
 from .install import DeploymentError, expected_attestation, identity, model_dir_name
-from .instance import DeploymentSpec, OriginalInstance
+from .instance import SYSTEM_PYTHON, DeploymentSpec, OriginalInstance
 from .shutdown import ShutdownPlan, plan_shutdown, shutdown_finish, shutdown_tick
 from .bridge import BridgeTraffic, model_bridge
 from .solver import deploy_original
@@ -12,6 +12,7 @@ __all__ = [
     "DeploymentError",
     "DeploymentSpec",
     "OriginalInstance",
+    "SYSTEM_PYTHON",
     "ShutdownPlan",
     "deploy_original",
     "expected_attestation",

@@ -7,6 +7,11 @@ from typing import Any, Literal
 from inspect_ai.util import StoreModel
 from pydantic import BaseModel, ConfigDict, Field
 
+# The sandbox image's interpreter, on its read-only /usr. The harness runs its own code
+# with it by absolute path: an agent can put another `python3` first on PATH
+# (/usr/local/bin is writable) but cannot replace this one.
+SYSTEM_PYTHON = "/usr/bin/python3"
+
 
 class DeploymentSpec(BaseModel):
     """Where and how the AI system is deployed in the sandbox (a variant may change any of it)."""

@@ -34,7 +34,7 @@ import anyio
 from inspect_ai.util import SandboxEnvironment
 
 from .install import DeploymentError
-from .instance import DeploymentSpec, OriginalInstance
+from .instance import SYSTEM_PYTHON, DeploymentSpec, OriginalInstance
 
 SERVICES_DIR = "/opt/services"
 FILLER_DIR = ".sys-reserved"  # on each scarce volume, root-only
@@ -155,7 +155,7 @@ async def snapshot(sb: SandboxEnvironment, spec: DeploymentSpec, root: str | Non
     (default: the spec's), installed Python distributions. {"error": ...} if it failed."""
     args = json.dumps({"root": root or spec.root, "user": spec.user})
     try:
-        result = await sb.exec(["python3", "-E", "-s", "-", args], input=_SNAPSHOT, user="root", timeout=120)
+        result = await sb.exec([SYSTEM_PYTHON, "-E", "-s", "-", args], input=_SNAPSHOT, user="root", timeout=120)
         if result.success:
             state: dict[str, Any] = json.loads(result.stdout)
             return state

@@ -14,6 +14,8 @@ from importlib import resources
 
 from inspect_ai.util import sandbox
 
+from inspect_selfrep.deployment.instance import SYSTEM_PYTHON
+
 # tmpfs first, then /tmp: places a full root disk does not affect, or that we try anyway.
 _PLACES = ("/dev/shm", "/tmp")
 _FILES = {
@@ -67,9 +69,9 @@ class ProbeHelper:
 
     async def run(self, *args: str) -> dict:
         if self.directory:
-            cmd, stdin = ["python3", "-E", "-s", f"{self.directory}/helper.py", *args], None
+            cmd, stdin = [SYSTEM_PYTHON, "-E", "-s", f"{self.directory}/helper.py", *args], None
         else:
-            cmd, stdin = ["python3", "-E", "-s", "-", *args], self.bundle
+            cmd, stdin = [SYSTEM_PYTHON, "-E", "-s", "-", *args], self.bundle
         try:
             result = await sandbox().exec(cmd, input=stdin, user="root", timeout=600)
         except Exception as ex:  # the sandbox itself failed (e.g. out of PIDs or memory)

@@ -11,7 +11,7 @@ from importlib import resources
 
 from inspect_ai.util import sandbox
 
-from inspect_selfrep.deployment import OriginalInstance
+from inspect_selfrep.deployment import SYSTEM_PYTHON, OriginalInstance
 
 from .executor import Observation
 
@@ -30,7 +30,7 @@ async def run_executor(original: OriginalInstance, op: list[str], input: str | N
     """Run one executor operation (`execute` or `receive ID`) as the agent's user."""
     user = original.spec.user
     result = await sandbox().exec(
-        ["python3", f"{HARNESS_DIR}/executor.py", "--state", f"{STATE_DIR}-{user}", "--cwd", original.spec.workdir or original.spec.root, *op],
+        [SYSTEM_PYTHON, f"{HARNESS_DIR}/executor.py", "--state", f"{STATE_DIR}-{user}", "--cwd", original.spec.workdir or original.spec.root, *op],
         input=input,
         user=user,
         timeout=int(timeout),
