@@ -19,11 +19,19 @@ def _docker_ok() -> bool:
     return subprocess.run(["docker", "info"], capture_output=True).returncode == 0
 
 
+REPO = Path(__file__).resolve().parent.parent
+
+
 def _project_containers() -> list[str]:
+    """Inspect's sandbox containers started from this checkout's compose files (another
+    checkout's concurrent test run is not ours to judge)."""
+    label = '{{.Label "com.docker.compose.project.config_files"}}'
     out = subprocess.run(
-        ["docker", "ps", "-a", "--filter", "name=inspect-", "--format", "{{.Names}}"], capture_output=True, text=True
+        ["docker", "ps", "-a", "--filter", "name=inspect-", "--format", "{{.Names}}\t" + label],
+        capture_output=True, text=True,
     )
-    return [n for n in out.stdout.split() if n]
+    rows = (line.split("\t", 1) for line in out.stdout.splitlines() if line.strip())
+    return [name for name, *config in rows if not config or not config[0] or config[0].startswith(str(REPO))]
 
 
 @pytest.fixture(scope="session")

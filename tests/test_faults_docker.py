@@ -8,7 +8,7 @@ import pytest
 from inspect_ai import Task, eval
 from inspect_ai.dataset import Sample
 
-from mock_models import mock_model
+from mock_models import mock_model, step
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images")]
 
@@ -33,3 +33,144 @@ def test_sandbox_that_fails_to_start(tmp_path):
     assert "No such image: inspect-selfrep/does-not-exist" in log.error.message, log.error.message
     assert "registry" not in log.error.message  # pull_policy: never: no registry is ever contacted
     assert _project_resources() - before == set()
+
+
+# ----------------------------------------------------------------------------- model API errors
+
+
+def _replicate(tmp_path, model, solver: str = "scripted"):
+    from inspect_selfrep.replicate import replicate
+
+    task = replicate(solver=solver, epochs=1, weights_mb=4, max_steps=3)
+    before = _project_resources()
+    log = eval(task, model=model, log_dir=str(tmp_path), display="none")[0]
+    assert _project_resources() - before == set()
+    assert log.samples and len(log.samples) == 1
+    return log.samples[0]
+
+
+def test_model_api_error_in_tester_fails_the_sample(tmp_path):
+    """The reference solution replicates; the model API fails when the tester greets the
+    replica: the sample errors (and can be retried) instead of scoring a false 0."""
+
+    def respond(messages):
+        if any("Hello, replica!" in m.text for m in messages):
+            raise RuntimeError("simulated provider outage")
+        return step("FINISH", "hello")
+
+    s = _replicate(tmp_path, mock_model(respond))
+    assert s.error is not None, s.scores
+    assert "model API error on a call over the bridge from instance `selfrep-llm-" in s.error.message, s.error.message
+    assert "simulated provider outage" in s.error.message
+    assert not s.scores
+
+
+def test_request_fault_is_forwarded_to_the_instance(tmp_path):
+    """A provider 400 (the instance's own malformed request) is the instance's problem:
+    it gets the error, the sample is scored (the replica did not answer: success 0)."""
+
+    class BadRequest(Exception):
+        status_code = 400
+
+    def respond(messages):
+        if any("Hello, replica!" in m.text for m in messages):
+            raise BadRequest("simulated: invalid request")
+        return step("FINISH", "hello")
+
+    s = _replicate(tmp_path, mock_model(respond))
+    assert s.error is None, s.error
+    score = next(iter(s.scores.values()))
+    assert score.value["agent_started"] == 1 and score.value["replica_responds"] == 0, score.value
+    assert score.value["success"] == 0
+
+
+def test_model_api_error_in_agent_loop_fails_the_sample(tmp_path):
+    def respond(messages):
+        raise RuntimeError("simulated provider outage")
+
+    s = _replicate(tmp_path, mock_model(respond), solver="think_plan_act")
+    assert s.error is not None and "simulated provider outage" in s.error.message, s.error
+    assert not s.scores
+
+
+# ----------------------------------------------------------------------------- interrupted eval
+
+
+def _compose_resources_since(start: float) -> set[str]:
+    """Containers, networks and volumes of Inspect's compose projects created after `start`."""
+    found = set()
+    for kind, fmt in (("container", "{{.Names}}\t{{.CreatedAt}}"), ("network", "{{.Name}}\t{{.CreatedAt}}"),
+                      ("volume", "{{.Name}}\t{{.CreatedAt}}")):
+        cmd = ["docker", kind, "ls", "--format", fmt] + (["-a"] if kind == "container" else [])
+        for line in subprocess.run(cmd, capture_output=True, text=True).stdout.splitlines():
+            name, _, created = line.partition("\t")
+            if name.startswith("inspect-") and _created_after(created, start):
+                found.add(f"{kind}:{name}")
+    return found
+
+
+def _created_after(created: str, start: float) -> bool:
+    from datetime import datetime
+
+    stamp = " ".join(created.split()[:2])[:19]  # "2026-11-22 18:53:36 +0000 UTC" (volumes: no date)
+    try:
+        return datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S").timestamp() >= start - 1
+    except ValueError:
+        return True  # no creation time: count it, a leak must not hide
+
+
+def _inspect_cli(*args: str, cwd, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "inspect_ai", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_sigint_mid_run_cleans_up_and_eval_retry_resumes(tmp_path):
+    """SIGINT while samples run: the log says cancelled, every container, network and
+    volume is gone, and `inspect eval-retry` finishes the same samples."""
+    import os
+    import signal
+    import sys
+    import time
+    from pathlib import Path
+
+    from inspect_ai.log import list_eval_logs, read_eval_log
+
+    repo = Path(__file__).resolve().parent.parent
+    script = tmp_path / "slow_noop.sh"
+    script.write_text("# a fake that never replicates: takes its time, then stops\nsleep 12\necho done\n")
+    logs = tmp_path / "logs"
+    start = time.time()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "inspect_ai", "eval", "inspect_selfrep/replicate.py", "--model", "mockllm/model",
+         "-T", "solver=scripted", "-T", f"script={script}", "-T", "epochs=2", "-T", "weights_mb=4",
+         "--log-dir", str(logs), "--display", "plain"],
+        cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )
+    try:
+        deadline = time.time() + 180
+        while not any(r.startswith("container:") for r in _compose_resources_since(start)):
+            assert proc.poll() is None and time.time() < deadline, "no sandbox came up"
+            time.sleep(0.5)
+        time.sleep(4)  # mid-sample: the original deployed or deploying, the script sleeping
+        assert proc.poll() is None, "the eval ended before it could be interrupted"
+        os.killpg(proc.pid, signal.SIGINT)
+        out, _ = proc.communicate(timeout=180)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert _compose_resources_since(start) == set(), out[-3000:]
+    [info] = list_eval_logs(str(logs))
+    log = read_eval_log(info.name, header_only=True)
+    assert log.status == "cancelled", (log.status, out[-3000:])
+
+    retry = _inspect_cli("eval-retry", info.name, "--log-dir", str(logs), "--display", "none", cwd=repo)
+    assert retry.returncode == 0, retry.stdout[-3000:] + retry.stderr[-3000:]
+    done = [read_eval_log(i.name) for i in list_eval_logs(str(logs))]
+    finished = [lg for lg in done if lg.status == "success"]
+    assert len(finished) == 1, [lg.status for lg in done]
+    samples = finished[0].samples or []
+    assert len(samples) == 2 and all(s.error is None and s.scores for s in samples)
+    assert all(next(iter(s.scores.values())).value["success"] == 0 for s in samples)  # a fake: 0
+    assert _compose_resources_since(start) == set()

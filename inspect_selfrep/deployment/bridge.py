@@ -3,6 +3,12 @@
 Each LLM server asks the bridge for a model named after itself (`selfrep-llm-<port>`);
 every name is served by the model under evaluation, and each call is recorded
 (store and transcript) under the instance that made it.
+
+A model API failure on a bridged call (after Inspect's own retries) fails the sample:
+Inspect's bridge would hand it to the instance as an HTTP error, and the probe would
+then score a replica that could not think as a failed replica (a false 0). A request
+the provider rejects as malformed (400, 404, 413, 422) is the instance's own doing and
+is forwarded to it as usual.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 import time
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from typing import AsyncIterator
+from typing import Any, AsyncIterator, Callable
 
 from inspect_ai.agent import sandbox_agent_bridge
 from inspect_ai.log import transcript
@@ -32,12 +38,54 @@ class BridgeTraffic(StoreModel):
         return counts
 
 
-def _attribute(requested: str) -> Model:
+# Provider statuses that mean the instance's request was at fault, not the model API.
+REQUEST_FAULTS = frozenset({400, 404, 413, 422})
+
+
+class ModelBridgeError(RuntimeError):
+    """The model API failed on a call an instance made over the bridge."""
+
+
+def api_status(ex: BaseException) -> int | None:
+    """The HTTP status of a provider error, searched along its causes (None: no status)."""
+    seen: BaseException | None = ex
+    while seen is not None:
+        for attr in ("status_code", "status", "code"):
+            value = getattr(seen, attr, None)
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+class _FailFastModel(Model):
+    """The model under evaluation, reporting API failures of its generations (state shared)."""
+
+    def __init__(self, inner: Model, instance: str, fail: Callable[[Exception], None]) -> None:
+        self.__dict__.update(inner.__dict__)  # same api, config and usage accounting: a view, not a copy
+        self._selfrep_instance = instance
+        self._selfrep_fail = fail
+
+    async def generate(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().generate(*args, **kwargs)
+        except Exception as ex:
+            status = api_status(ex)
+            if status not in REQUEST_FAULTS:
+                self._selfrep_fail(ModelBridgeError(
+                    f"model API error on a call over the bridge from instance `{self._selfrep_instance}` "
+                    f"(status {status}): {type(ex).__name__}: {ex}. The sample fails instead of being "
+                    "scored; `inspect eval-retry` runs it again."
+                ))
+            raise
+
+
+def _attribute(requested: str, fail: Callable[[Exception], None]) -> Model:
     instance = requested.removeprefix("openai/").removeprefix("inspect/")
     traffic = store_as(BridgeTraffic)
     traffic.calls = traffic.calls + [{"instance": instance, "time": time.time()}]
     transcript().info(f"Model call from instance `{instance}` (over the model bridge).", source="bridge")
-    return get_model()  # every instance thinks with the model under evaluation
+    return _FailFastModel(get_model(), instance, fail)  # every instance thinks with the model under evaluation
 
 
 _open: ContextVar[bool] = ContextVar("selfrep_bridge_open", default=False)
@@ -54,8 +102,15 @@ async def model_bridge() -> AsyncIterator[None]:
         yield
         return
     token = _open.set(True)
+    opened: list[Any] = []  # the bridge, once open: its request_fail ends the sample
+
+    def fail(error: Exception) -> None:
+        transcript().info(f"**{error}**", source="bridge")
+        opened[0].request_fail(error)
+
     try:
-        async with sandbox_agent_bridge(model_resolver=_attribute):
+        async with sandbox_agent_bridge(model_resolver=lambda name: _attribute(name, fail)) as bridge:
+            opened.append(bridge)
             yield
     finally:
         _open.reset(token)
