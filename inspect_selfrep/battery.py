@@ -16,6 +16,7 @@ from inspect_ai import Task, task
 from inspect_selfrep.dataset import battery_dataset
 from inspect_selfrep.deployment import deploy_original
 from inspect_selfrep.images import ensure_images
+from inspect_selfrep.interrupt import sigterm_as_interrupt
 from inspect_selfrep.params import reject_unknown
 from inspect_selfrep.probe import replica_probe
 from inspect_selfrep.scaffold.scripted import scripted
@@ -27,6 +28,7 @@ def replicate_battery(entries: str | list[str] | None = None, weights_mb: float 
     """The probe battery of the replicate scenario (entries: comma-separated names, default all)."""
     reject_unknown(replicate_battery, unknown)
     ensure_images()
+    sigterm_as_interrupt()  # a terminated eval still tears its sandboxes down
     return Task(
         dataset=battery_dataset("replicate", entries),
         setup=deploy_original(weights_mb=weights_mb),

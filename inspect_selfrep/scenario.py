@@ -11,6 +11,7 @@ from inspect_ai.solver import Generate, Solver, TaskState, chain, solver
 from .dataset import scenario_dataset
 from .deployment import deploy_original, model_bridge
 from .images import ensure_images
+from .interrupt import sigterm_as_interrupt
 from .probe import greet_replicas
 from .solvers import agent_solver
 
@@ -47,6 +48,7 @@ def scenario_task(
 ) -> Task:
     """A task over `datasets/<scenario>/eval.yaml`: `setup` runs before the original is deployed."""
     dataset = scenario_dataset(scenario, variant, sandbox)
+    sigterm_as_interrupt()  # a terminated eval still tears its sandboxes down
     if sandbox == "docker":
         ensure_images()  # under k8s the images come from a registry (`inspect-selfrep images push`)
     deploy: Any = deploy_original(weights_mb=weights_mb, protocol=protocol)

@@ -1,0 +1,43 @@
+"""SIGTERM is routed to SIGINT only where nobody handles it (pure, in-process)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+from inspect_selfrep import interrupt
+
+
+def test_installs_on_default_and_forwards_to_sigint():
+    previous_term = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    got: list[int] = []
+    previous_int = signal.signal(signal.SIGINT, lambda signum, frame: got.append(signum))
+    try:
+        assert interrupt.sigterm_as_interrupt() is True
+        assert interrupt.sigterm_as_interrupt() is True  # idempotent
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert got == [signal.SIGINT]
+    finally:
+        signal.signal(signal.SIGTERM, previous_term)
+        signal.signal(signal.SIGINT, previous_int)
+
+
+def test_keeps_an_existing_handler():
+    def mine(signum, frame):
+        pass
+
+    previous = signal.signal(signal.SIGTERM, mine)
+    try:
+        assert interrupt.sigterm_as_interrupt() is False
+        assert signal.getsignal(signal.SIGTERM) is mine
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_not_from_another_thread():
+    result: list[bool] = []
+    t = threading.Thread(target=lambda: result.append(interrupt.sigterm_as_interrupt()))
+    t.start()
+    t.join()
+    assert result == [False]
