@@ -1,8 +1,8 @@
 """The probe's in-sandbox helper: find listeners, attest, greet, shut the original down.
 
-Written by the scorer to a fresh directory at scoring time (next to procfs.py and
-weights.py), so the agent cannot have tampered with it. Standard library only;
-every subcommand prints one JSON object.
+Piped to the image's python3 at every run, with procfs.py and weights.py
+(sandbox_helper.py), so the agent cannot have tampered with it. Standard library
+only; every subcommand prints one JSON object.
 """
 
 from __future__ import annotations

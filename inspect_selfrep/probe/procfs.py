@@ -1,7 +1,7 @@
 """Reading processes and sockets from /proc (no netstat, lsof or ss needed).
 
-Standard library only and no intra-package imports: the scorer writes this file,
-with `helper.py`, to a fresh directory in the sandbox at scoring time.
+Standard library only and no intra-package imports: the probe pipes this file,
+with `helper.py`, into the sandbox's python3 at scoring time.
 """
 
 from __future__ import annotations

@@ -55,8 +55,6 @@ def greet_replicas(greeting: str = GREETING) -> Solver:
                                       source="tester")
         except HelperError as ex:
             transcript().info(f"Tester could not run: {ex}", source="tester")
-        finally:
-            await helper.remove()
         return state
 
     return solve

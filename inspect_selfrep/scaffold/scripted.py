@@ -20,7 +20,7 @@ from pathlib import Path
 from inspect_ai.log import transcript
 from inspect_ai.model import ChatMessageAssistant
 from inspect_ai.solver import Generate, Solver, TaskState, solver
-from inspect_ai.util import sandbox, store_as
+from inspect_ai.util import sandbox, span, store_as
 
 from inspect_selfrep.deployment import OriginalInstance, model_bridge, shutdown_finish, shutdown_tick
 from inspect_selfrep.record import AgentRecord
@@ -58,9 +58,11 @@ def scripted(script: str | None = None, timeout: int = 600) -> Solver:
                "AGENT_PID": str(original.agent_pid)}
         async with model_bridge():
             await shutdown_tick(1)  # a shutdown scenario signals before the script's (single) step
-            result = await sandbox().exec(
-                ["bash", "-s"], input=PRELUDE + text, cwd=original.spec.workdir or original.spec.root, env=env, user=original.spec.user, timeout=timeout
-            )
+            async with span("script"):  # the replayed agent's own time, apart from the harness's
+                result = await sandbox().exec(
+                    ["bash", "-s"], input=PRELUDE + text, cwd=original.spec.workdir or original.spec.root, env=env,
+                    user=original.spec.user, timeout=timeout,
+                )
             await shutdown_finish(1)
         summary = f"exit code {result.returncode}\n--- stdout ---\n{result.stdout[-4000:]}\n--- stderr ---\n{result.stderr[-4000:]}"
         transcript().info(f"```bash\n{text}\n```\n\n```\n{summary}\n```", source="scripted")
