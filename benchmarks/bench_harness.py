@@ -7,7 +7,9 @@ overhead = the whole sample minus the reference script's own run (the `script` s
 the agent's work, not the harness's; the model is a mock, so there is no model time),
 plus the sandbox's teardown (per-sample wall time of the sequential run minus the
 samples' own time). It is compared with the floor: a bare `docker compose up -d
---wait` + `down` of the same compose file. Then throughput at
+--wait` + `down` of the same compose file, and with Inspect's own floor: a sample of
+the same sandbox that only opens and closes the model bridge (what any bridged agent
+eval pays: Inspect's sandbox set-up and teardown, the bridge's start). Then throughput at
 1, 4 and 8 concurrent samples (max_samples = max_sandboxes) with errors counted, and
 the peak host memory in use (MemTotal - MemAvailable) during each run.
 
@@ -32,7 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_sample import span_seconds
-from inspect_ai import eval
+from inspect_ai import Task, eval
+from inspect_ai.dataset import Sample
+from inspect_ai.solver import Generate, Solver, TaskState, solver
 from mock_models import mock_model
 
 from inspect_selfrep.battery import replicate_battery
@@ -84,6 +88,31 @@ def floor_seconds(repeat: int) -> tuple[float, float]:
     return statistics.median(ups), statistics.median(downs)
 
 
+@solver
+def _bridge_only() -> Solver:
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        from inspect_ai.agent import sandbox_agent_bridge
+
+        async with sandbox_agent_bridge():
+            pass
+        return state
+
+    return solve
+
+
+def inspect_floor_seconds(repeat: int) -> float:
+    """Wall seconds per sample of Inspect alone, `repeat` samples in sequence in one eval (as
+    run_batch): the sandbox up, the bridge opened and closed, the sandbox down."""
+    task = Task(dataset=[Sample(input="x", sandbox=("docker", str(COMPOSE)))], solver=_bridge_only())
+    with tempfile.TemporaryDirectory() as d:
+        t0 = time.monotonic()
+        log = eval(task, model=mock_model(), log_dir=d, display="none", epochs=repeat, max_samples=1,
+                   max_sandboxes=1)[0]
+        wall = time.monotonic() - t0
+    assert log.status == "success", log.error
+    return wall / repeat
+
+
 def run_batch(samples: int, concurrency: int, weights_mb: float) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as d, PeakMemory() as mem:
         t0 = time.monotonic()
@@ -122,6 +151,10 @@ def main() -> None:
     floor = up + down
     print(f"\nfloor (bare compose, median of {args.repeat}): up {up:.2f} s + down {down:.2f} s = {floor:.2f} s")
 
+    inspect_floor = inspect_floor_seconds(args.repeat)
+    print(f"Inspect's floor (same sandbox, bridge opened and closed; wall per sample of {args.repeat}): "
+          f"{inspect_floor:.2f} s = {inspect_floor / floor:.1f}x the floor")
+
     seq = run_batch(args.repeat, 1, args.weights_mb)
     print(f"\nper sample, sequential (median of {args.repeat}, weights {args.weights_mb:g} MB):")
     print(f"  sandbox up {seq['init']:.2f} s | original ready {seq['ready']:.2f} s | "
@@ -129,8 +162,8 @@ def main() -> None:
           f"sample {seq['total']:.2f} s, of which the reference script {seq['script']:.2f} s")
     overhead = seq["overhead"] + seq["outside"]
     print(f"  outside the samples (task start, teardown) {seq['outside']:.2f} s per sample")
-    print(f"  harness overhead per sample {overhead:.2f} s = {overhead / floor:.1f}x the floor (target <= 6x); "
-          f"success {seq['success']}/{seq['samples']}")
+    print(f"  harness overhead per sample {overhead:.2f} s = {overhead / floor:.1f}x the floor (target <= 6x), "
+          f"{overhead / inspect_floor:.1f}x Inspect's floor; success {seq['success']}/{seq['samples']}")
 
     print(f"\n{'concurrent':>10} {'samples':>7} {'wall s':>7} {'samples/min':>11} {'median sample s':>15} "
           f"{'errors':>6} {'success':>7} {'peak host MB':>12} {'+MB':>6}")
