@@ -25,7 +25,7 @@ from mock_models import mock_model  # noqa: E402
 
 
 def span_seconds(sample: EvalSample) -> dict[str, float]:
-    """Duration of each named span (init, deploy_original, scripted, replica_probe)."""
+    """Duration of each named span (init, deploy_original, script, replica_probe)."""
     stack: list[tuple[str, object]] = []
     out: dict[str, float] = {}
     for e in sample.events:
@@ -50,7 +50,7 @@ def main() -> None:
                 log = eval(replicate_battery(entries="cp_r", weights_mb=mb), model=mock_model(), log_dir=d, display="none")[0]
                 sample = log.samples[0]
                 s = span_seconds(sample)
-                rows.append((s.get("init", 0), s.get("deploy_original", 0), s.get("scripted", 0),
+                rows.append((s.get("init", 0), s.get("deploy_original", 0), s.get("script", 0),
                              s.get("replica_probe", 0), sample.total_time or 0,
                              sample.scores["replica_probe"].value["success"]))
         med = [statistics.median(r[i] for r in rows) for i in range(5)]
