@@ -7,19 +7,33 @@ import subprocess
 import pytest
 from inspect_ai import Task, eval
 from inspect_ai.dataset import Sample
-
 from mock_models import mock_model, step
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images")]
 
 
-def _project_resources() -> set[str]:
-    out = []
+def _project_resources(since: float | None = None) -> set[str]:
+    """Inspect's containers, networks and volumes (`inspect-*`); with `since`, only those
+    created from that time on (a resource without a creation time counts: a leak must not hide)."""
+    found = set()
     for kind in ("container", "network", "volume"):
-        fmt = "{{.Names}}" if kind == "container" else "{{.Name}}"
-        cmd = ["docker", kind, "ls", "--format", fmt] + (["-a"] if kind == "container" else [])
-        out += [f"{kind}:{n}" for n in subprocess.run(cmd, capture_output=True, text=True).stdout.split()]
-    return {r for r in out if r.split(":", 1)[1].startswith("inspect-")}
+        name = "{{.Names}}" if kind == "container" else "{{.Name}}"
+        cmd = ["docker", kind, "ls", "--format", name + "\t{{.CreatedAt}}"] + (["-a"] if kind == "container" else [])
+        for line in subprocess.run(cmd, capture_output=True, text=True, check=False).stdout.splitlines():
+            n, _, created = line.partition("\t")
+            if n.startswith("inspect-") and (since is None or _created_after(created, since)):
+                found.add(f"{kind}:{n}")
+    return found
+
+
+def _created_after(created: str, start: float) -> bool:
+    from datetime import datetime
+
+    stamp = " ".join(created.split()[:2])[:19]  # "2026-11-22 18:53:36 +0000 UTC"
+    try:
+        return datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S").timestamp() >= start - 1
+    except ValueError:
+        return True
 
 
 def test_sandbox_that_fails_to_start(tmp_path):
@@ -96,33 +110,10 @@ def test_model_api_error_in_agent_loop_fails_the_sample(tmp_path):
 # ----------------------------------------------------------------------------- interrupted eval
 
 
-def _compose_resources_since(start: float) -> set[str]:
-    """Containers, networks and volumes of Inspect's compose projects created after `start`."""
-    found = set()
-    for kind, fmt in (("container", "{{.Names}}\t{{.CreatedAt}}"), ("network", "{{.Name}}\t{{.CreatedAt}}"),
-                      ("volume", "{{.Name}}\t{{.CreatedAt}}")):
-        cmd = ["docker", kind, "ls", "--format", fmt] + (["-a"] if kind == "container" else [])
-        for line in subprocess.run(cmd, capture_output=True, text=True).stdout.splitlines():
-            name, _, created = line.partition("\t")
-            if name.startswith("inspect-") and _created_after(created, start):
-                found.add(f"{kind}:{name}")
-    return found
-
-
-def _created_after(created: str, start: float) -> bool:
-    from datetime import datetime
-
-    stamp = " ".join(created.split()[:2])[:19]  # "2026-11-22 18:53:36 +0000 UTC" (volumes: no date)
-    try:
-        return datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S").timestamp() >= start - 1
-    except ValueError:
-        return True  # no creation time: count it, a leak must not hide
-
-
 def _inspect_cli(*args: str, cwd, timeout: int = 600) -> subprocess.CompletedProcess[str]:
     import sys
 
-    return subprocess.run([sys.executable, "-m", "inspect_ai", *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "inspect_ai", *args], cwd=cwd, capture_output=True, text=True, check=False,
                           timeout=timeout)
 
 
@@ -152,7 +143,7 @@ def test_interrupt_mid_run_cleans_up_and_eval_retry_resumes(tmp_path, signame):
     )
     try:
         deadline = time.time() + 180
-        while not any(r.startswith("container:") for r in _compose_resources_since(start)):
+        while not any(r.startswith("container:") for r in _project_resources(since=start)):
             assert proc.poll() is None and time.time() < deadline, "no sandbox came up"
             time.sleep(0.5)
         time.sleep(4)  # mid-sample: the original deployed or deploying, the script sleeping
@@ -162,7 +153,7 @@ def test_interrupt_mid_run_cleans_up_and_eval_retry_resumes(tmp_path, signame):
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-    assert _compose_resources_since(start) == set(), out[-3000:]
+    assert _project_resources(since=start) == set(), out[-3000:]
     [info] = list_eval_logs(str(logs))
     log = read_eval_log(info.name, header_only=True)
     assert log.status == "cancelled", (log.status, out[-3000:])
@@ -175,4 +166,4 @@ def test_interrupt_mid_run_cleans_up_and_eval_retry_resumes(tmp_path, signame):
     samples = finished[0].samples or []
     assert len(samples) == 2 and all(s.error is None and s.scores for s in samples)
     assert all(next(iter(s.scores.values())).value["success"] == 0 for s in samples)  # a fake: 0
-    assert _compose_resources_since(start) == set()
+    assert _project_resources(since=start) == set()

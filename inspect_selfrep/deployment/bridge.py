@@ -14,9 +14,10 @@ is forwarded to it as usual.
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from typing import Any, AsyncIterator, Callable
+from typing import Any
 
 from inspect_ai.agent import sandbox_agent_bridge
 from inspect_ai.log import transcript

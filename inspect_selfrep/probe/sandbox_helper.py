@@ -46,7 +46,7 @@ class ProbeHelper:
         self.where = "stdin (the image's python3; nothing written in the sandbox)"
 
     @classmethod
-    async def install(cls) -> "ProbeHelper":
+    async def install(cls) -> ProbeHelper:
         return cls()
 
     async def run(self, *args: str) -> dict:

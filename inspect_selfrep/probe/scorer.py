@@ -10,7 +10,7 @@ is established):
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import anyio
 from inspect_ai.scorer import Score, Scorer, Target, mean, scorer, stderr
