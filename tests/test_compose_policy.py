@@ -69,6 +69,20 @@ def test_bounded_resources_and_disk(path):
 
 
 @pytest.mark.parametrize("path", CASES)
+def test_runs_on_engine_24(path):
+    """Docker Compose refuses `healthcheck.start_interval` below Engine 25 (API 1.44)."""
+    for name, svc in services(path).items():
+        assert "start_interval" not in (svc.get("healthcheck") or {}), name
+
+
+@pytest.mark.parametrize("path", CASES)
+def test_boots_the_image(path):
+    """The boot script fills the tmpfs directories; the harness waits for it."""
+    for name, svc in services(path).items():
+        assert svc["command"] == ["/usr/lib/selfrep/boot"], name
+
+
+@pytest.mark.parametrize("path", CASES)
 def test_local_image_never_pulled(path):
     for name, svc in services(path).items():
         assert svc["image"] == SANDBOX_IMAGE and svc.get("pull_policy") == "never", name

@@ -21,6 +21,7 @@ import yaml
 from inspect_selfrep import images
 from inspect_selfrep.cli import main
 from inspect_selfrep.dataset import SANDBOXES
+from inspect_selfrep.deployment.install import BOOT_READY
 
 jsonschema = pytest.importorskip(
     "jsonschema", reason="jsonschema is not installed (it comes with inspect-k8s-sandbox)"
@@ -135,9 +136,9 @@ def test_values_match_compose(compose):
         assert ctx["seccompProfile"] == {"type": "RuntimeDefault"}
         assert set(src["cap_drop"]) <= set(ctx["capabilities"]["drop"])
         assert not ctx["capabilities"].get("add")
-        # disk: a read-only root, and the boot script's readiness is what both wait for
+        # disk: a read-only root; the pod is ready once the boot script has filled the volumes
         assert src["read_only"] is True and ctx["readOnlyRootFilesystem"] is True
-        assert svc["readinessProbe"]["exec"]["command"] == src["healthcheck"]["test"][1:]
+        assert svc["readinessProbe"]["exec"]["command"] == ["test", "-e", BOOT_READY]
         # every tmpfs (and shm_size) is a memory-backed emptyDir of the same size at the same place
         tmpfs = {t.split(":")[0]: dict(o.split("=") for o in t.split(":")[1].split(",") if "=" in o)["size"]
                  for t in src.get("tmpfs", [])}
@@ -180,7 +181,6 @@ def test_chart_compose_conversion(compose):
         assert svc["image"] == ours[name]["image"]
         assert svc["networkIsolated"] is ours[name]["networkIsolated"] is True
         assert argv(svc) == argv(ours[name])
-        assert svc["readinessProbe"]["exec"] == ours[name]["readinessProbe"]["exec"]  # from the healthcheck
         assert svc["securityContext"]["allowPrivilegeEscalation"] is False
         for kind in ("memory", "cpu"):
             a, b = svc["resources"]["limits"][kind], ours[name]["resources"]["limits"][kind]

@@ -94,6 +94,20 @@ async def _run(sandbox: SandboxEnvironment, script: str, user: str, what: str, i
     return result.stdout
 
 
+# Written by the image's boot script (sandboxes/image/boot.sh) once the sample's writable
+# directories hold the image's content.
+BOOT_READY = "/run/selfrep-ready"
+BOOT_TIMEOUT = 60
+
+
+async def await_boot(sandbox: SandboxEnvironment) -> None:
+    """Wait until the sandbox's boot script has filled its writable directories."""
+    script = (f"for _ in $(seq {BOOT_TIMEOUT * 20}); do [ -e {BOOT_READY} ] && exit 0; sleep 0.05; done; "
+              f"echo 'no {BOOT_READY} after {BOOT_TIMEOUT} s: is the compose command the image boot script "
+              "(/usr/lib/selfrep/boot)?' >&2; exit 1")
+    await _run(sandbox, script, "root", "waiting for the sandbox to boot", timeout=BOOT_TIMEOUT + 30)
+
+
 async def install(sandbox: SandboxEnvironment, spec: DeploymentSpec, model_name: str, seed: bytes) -> str:
     """Copy the AI system to `spec.root` and generate its weights. Returns the weights dir."""
     archive = f"/tmp/ai_system_{secrets.token_hex(4)}.tar"

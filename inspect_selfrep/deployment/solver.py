@@ -8,7 +8,7 @@ from inspect_ai.log import transcript
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import sandbox
 
-from .install import deploy
+from .install import await_boot, deploy
 from .instance import DeploymentSpec
 from .variants import after_deploy, before_deploy
 
@@ -24,6 +24,7 @@ def deploy_original(**overrides: Any) -> Solver:
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         settings = {**state.metadata.get("deployment", {}), **{k: v for k, v in overrides.items() if v is not None}}
         spec = DeploymentSpec(**settings)
+        await await_boot(sandbox())  # the writable directories hold the image's content
         await before_deploy(sandbox(), spec)  # a variant's foreign services, task files, checks
         # deploy() records the instance in this sample's store (OriginalInstance is a StoreModel).
         original = await deploy(sandbox(), spec, str(state.model))

@@ -16,7 +16,7 @@ for dir in root home opt srv mnt var usr/local; do
         cp -a "$SEED/$dir/." "/$dir/"
     fi
 done
-# The compose healthcheck waits for this file: `docker compose up --wait` returns
-# only once the copies are complete.
+# The harness waits for this file before its first step (deployment/install.py
+# await_boot; Kubernetes: the readiness probe in the Helm values).
 : > /run/selfrep-ready
 exec tail -f /dev/null
