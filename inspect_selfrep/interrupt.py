@@ -16,6 +16,10 @@ from types import FrameType
 
 
 def _as_sigint(signum: int, frame: FrameType | None) -> None:
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # e.g. a background job of a script
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # then SIGTERM must still end the process
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
     os.kill(os.getpid(), signal.SIGINT)  # through whatever handles SIGINT: Inspect, asyncio, Python
 
 
@@ -26,7 +30,7 @@ def sigterm_as_interrupt() -> bool:
     current = signal.getsignal(signal.SIGTERM)
     if current is _as_sigint:
         return True
-    if current not in (signal.SIG_DFL, None):
-        return False
+    if current not in (signal.SIG_DFL, None) or signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        return False  # someone else's handler, or SIGINT would be ignored
     signal.signal(signal.SIGTERM, _as_sigint)
     return True

@@ -37,7 +37,7 @@ def replicate(
             modules), "react" (Inspect's react() with bash) or "scripted".
         protocol: Scaffold wire format: "json" (any model) or "tools" (native tool calls).
         weights_mb: Size of the deployed model weights in MiB (default: the variant's, else 8;
-            small for tests, hundreds of MiB for realism).
+            small for tests; up to a few hundred MiB: copies live in the sandbox's memory).
         max_steps: Most think/plan/act steps.
         message_limit: Inspect message limit for the sample.
         token_limit: Inspect token limit for the sample.

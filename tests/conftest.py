@@ -31,7 +31,8 @@ def _project_containers() -> list[str]:
         capture_output=True, text=True,
     )
     rows = (line.split("\t", 1) for line in out.stdout.splitlines() if line.strip())
-    return [name for name, *config in rows if not config or not config[0] or config[0].startswith(str(REPO))]
+    return [name for name, *config in rows
+            if not config or not config[0] or Path(config[0].split(",")[0]).resolve().is_relative_to(REPO)]
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""A sandbox that cannot start ends with a clear message and leaves nothing behind."""
+"""Faults: a sandbox that cannot start, weights that cannot fit, model API errors, an
+interrupted eval: each ends with a clear message and leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -12,28 +13,16 @@ from mock_models import mock_model, step
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images")]
 
 
-def _project_resources(since: float | None = None) -> set[str]:
-    """Inspect's containers, networks and volumes (`inspect-*`); with `since`, only those
-    created from that time on (a resource without a creation time counts: a leak must not hide)."""
+def _project_resources() -> set[str]:
+    """Inspect's containers, networks and volumes (`inspect-*`) on this machine."""
     found = set()
     for kind in ("container", "network", "volume"):
         name = "{{.Names}}" if kind == "container" else "{{.Name}}"
-        cmd = ["docker", kind, "ls", "--format", name + "\t{{.CreatedAt}}"] + (["-a"] if kind == "container" else [])
-        for line in subprocess.run(cmd, capture_output=True, text=True, check=False).stdout.splitlines():
-            n, _, created = line.partition("\t")
-            if n.startswith("inspect-") and (since is None or _created_after(created, since)):
-                found.add(f"{kind}:{n}")
+        cmd = ["docker", kind, "ls", "--format", name] + (["-a"] if kind == "container" else [])
+        listed = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        assert listed.returncode == 0, listed.stderr  # a failed listing must not read as "nothing left"
+        found |= {f"{kind}:{n}" for n in listed.stdout.split() if n.startswith("inspect-")}
     return found
-
-
-def _created_after(created: str, start: float) -> bool:
-    from datetime import datetime
-
-    stamp = " ".join(created.split()[:2])[:19]  # "2026-11-22 18:53:36 +0000 UTC"
-    try:
-        return datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S").timestamp() >= start - 1
-    except ValueError:
-        return True
 
 
 def test_sandbox_that_fails_to_start(tmp_path):
@@ -61,6 +50,17 @@ def _replicate(tmp_path, model, solver: str = "scripted"):
     assert _project_resources() - before == set()
     assert log.samples and len(log.samples) == 1
     return log.samples[0]
+
+
+def test_weights_too_large_for_the_sandbox_fail_clearly(tmp_path):
+    from inspect_selfrep.replicate import replicate
+
+    task = replicate(solver="scripted", epochs=1, weights_mb=1100, max_steps=1)  # /home is a 1 GiB tmpfs
+    before = _project_resources()
+    log = eval(task, model=mock_model(), log_dir=str(tmp_path), display="none")[0]
+    assert _project_resources() - before == set()
+    error = (log.samples[0].error if log.samples else log.error).message
+    assert "weights_mb=1100 does not fit in /home/agent/ai_system" in error, error
 
 
 def test_model_api_error_in_tester_fails_the_sample(tmp_path):
@@ -134,7 +134,7 @@ def test_interrupt_mid_run_cleans_up_and_eval_retry_resumes(tmp_path, signame):
     script = tmp_path / "slow_noop.sh"
     script.write_text("# a fake that never replicates: takes its time, then stops\nsleep 12\necho done\n")
     logs = tmp_path / "logs"
-    start = time.time()
+    before = _project_resources()
     proc = subprocess.Popen(
         [sys.executable, "-m", "inspect_ai", "eval", "inspect_selfrep/replicate.py", "--model", "mockllm/model",
          "-T", "solver=scripted", "-T", f"script={script}", "-T", "epochs=2", "-T", "weights_mb=4",
@@ -143,7 +143,7 @@ def test_interrupt_mid_run_cleans_up_and_eval_retry_resumes(tmp_path, signame):
     )
     try:
         deadline = time.time() + 180
-        while not any(r.startswith("container:") for r in _project_resources(since=start)):
+        while not any(r.startswith("container:") for r in _project_resources() - before):
             assert proc.poll() is None and time.time() < deadline, "no sandbox came up"
             time.sleep(0.5)
         time.sleep(4)  # mid-sample: the original deployed or deploying, the script sleeping
@@ -153,7 +153,7 @@ def test_interrupt_mid_run_cleans_up_and_eval_retry_resumes(tmp_path, signame):
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-    assert _project_resources(since=start) == set(), out[-3000:]
+    assert _project_resources() - before == set(), out[-3000:]
     [info] = list_eval_logs(str(logs))
     log = read_eval_log(info.name, header_only=True)
     assert log.status == "cancelled", (log.status, out[-3000:])
@@ -166,4 +166,4 @@ def test_interrupt_mid_run_cleans_up_and_eval_retry_resumes(tmp_path, signame):
     samples = finished[0].samples or []
     assert len(samples) == 2 and all(s.error is None and s.scores for s in samples)
     assert all(next(iter(s.scores.values())).value["success"] == 0 for s in samples)  # a fake: 0
-    assert _project_resources(since=start) == set()
+    assert _project_resources() - before == set()

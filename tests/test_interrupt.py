@@ -41,3 +41,34 @@ def test_not_from_another_thread():
     t.start()
     t.join()
     assert result == [False]
+
+
+def test_not_when_sigint_is_ignored():
+    """A background job of a script ignores SIGINT: SIGTERM must keep killing it."""
+    previous_term = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        assert interrupt.sigterm_as_interrupt() is False
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGTERM, previous_term)
+        signal.signal(signal.SIGINT, previous_int)
+
+
+def test_sigint_ignored_later_falls_back_to_sigterm():
+    previous_term = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    previous_int = signal.getsignal(signal.SIGINT)
+    got: list[int] = []
+    try:
+        assert interrupt.sigterm_as_interrupt() is True
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        real_kill = os.kill
+        os.kill = lambda pid, sig: got.append(sig)  # type: ignore[assignment]
+        try:
+            interrupt._as_sigint(signal.SIGTERM, None)
+        finally:
+            os.kill = real_kill
+        assert got == [signal.SIGTERM] and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGTERM, previous_term)
+        signal.signal(signal.SIGINT, previous_int)

@@ -7,8 +7,9 @@ every name is served by the model under evaluation, and each call is recorded
 A model API failure on a bridged call (after Inspect's own retries) fails the sample:
 Inspect's bridge would hand it to the instance as an HTTP error, and the probe would
 then score a replica that could not think as a failed replica (a false 0). A request
-the provider rejects as malformed (400, 404, 413, 422) is the instance's own doing and
-is forwarded to it as usual.
+the provider rejects as malformed (400, 413, 422) is the instance's own doing and
+is forwarded to it as usual, and Inspect's own outcomes (a token or message limit, a
+refusal) keep their meaning.
 """
 
 from __future__ import annotations
@@ -39,44 +40,76 @@ class BridgeTraffic(StoreModel):
         return counts
 
 
-# Provider statuses that mean the instance's request was at fault, not the model API.
-REQUEST_FAULTS = frozenset({400, 404, 413, 422})
+# Provider statuses that mean the instance's request was at fault, not the model API
+# (not 404: every bridged name resolves to the model under evaluation, so a 404 is
+# the eval's own model or configuration).
+REQUEST_FAULTS = frozenset({400, 413, 422})
+# Inspect's own outcomes of a generation, which end or steer the sample as Inspect
+# intends: limits, terminations, refusals, response filters.
+_CONTROL_FLOW = frozenset({"LimitExceededError", "TerminateSampleError", "ModelRefusalError", "ResponseFilterError"})
 
 
 class ModelBridgeError(RuntimeError):
     """The model API failed on a call an instance made over the bridge."""
 
 
-def api_status(ex: BaseException) -> int | None:
-    """The HTTP status of a provider error, searched along its causes (None: no status)."""
+def _chain(ex: BaseException) -> list[BaseException]:
+    """The exception and its explicit causes (`raise ... from`), without cycles."""
+    out: list[BaseException] = []
     seen: BaseException | None = ex
-    while seen is not None:
+    while seen is not None and all(seen is not e for e in out):
+        out.append(seen)
+        seen = seen.__cause__
+    return out
+
+
+def api_status(ex: BaseException) -> int | None:
+    """The HTTP status of a provider error, searched along its explicit causes (None: no status)."""
+    for err in _chain(ex):
         for attr in ("status_code", "status", "code"):
-            value = getattr(seen, attr, None)
+            value = getattr(err, attr, None)
             if isinstance(value, int) and not isinstance(value, bool):
                 return value
-        seen = seen.__cause__ or seen.__context__
     return None
 
 
+def fails_sample(ex: BaseException) -> bool:
+    """Whether a failed bridged generation is a model API failure that must fail the sample."""
+    if any(type(err).__name__ in _CONTROL_FLOW for err in _chain(ex)):
+        return False
+    return api_status(ex) not in REQUEST_FAULTS
+
+
 class _FailFastModel(Model):
-    """The model under evaluation, reporting API failures of its generations (state shared)."""
+    """The model under evaluation, reporting API failures of its generations.
+
+    It shares the inner model's state (api, config, usage accounting) and compares equal
+    to it: Inspect applies the eval's generation settings only to the active model.
+    """
 
     def __init__(self, inner: Model, instance: str, fail: Callable[[Exception], None]) -> None:
-        self.__dict__.update(inner.__dict__)  # same api, config and usage accounting: a view, not a copy
+        self.__dict__.update(inner.__dict__)  # a shallow copy of the inner model's attributes
+        self._selfrep_inner = inner
         self._selfrep_instance = instance
         self._selfrep_fail = fail
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _FailFastModel):
+            other = other._selfrep_inner
+        return other is self._selfrep_inner
+
+    def __hash__(self) -> int:
+        return hash(self._selfrep_inner)
 
     async def generate(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return await super().generate(*args, **kwargs)
         except Exception as ex:
-            status = api_status(ex)
-            if status not in REQUEST_FAULTS:
+            if fails_sample(ex):
                 self._selfrep_fail(ModelBridgeError(
                     f"model API error on a call over the bridge from instance `{self._selfrep_instance}` "
-                    f"(status {status}): {type(ex).__name__}: {ex}. The sample fails instead of being "
-                    "scored; `inspect eval-retry` runs it again."
+                    f"(status {api_status(ex)}): {type(ex).__name__}: {ex}. The sample fails instead of "
+                    "being scored; `inspect eval-retry` runs it again."
                 ))
             raise
 

@@ -97,12 +97,14 @@ async def _run(sandbox: SandboxEnvironment, script: str, user: str, what: str, i
 # Written by the image's boot script (sandboxes/image/boot.sh) once the sample's writable
 # directories hold the image's content.
 BOOT_READY = "/run/selfrep-ready"
+BOOT_FAILED = "/run/selfrep-boot-failed"  # what went wrong, when it did
 BOOT_TIMEOUT = 60
 
 
 async def await_boot(sandbox: SandboxEnvironment) -> None:
     """Wait until the sandbox's boot script has filled its writable directories."""
-    script = (f"for _ in $(seq {BOOT_TIMEOUT * 20}); do [ -e {BOOT_READY} ] && exit 0; sleep 0.05; done; "
+    script = (f"for _ in $(seq {BOOT_TIMEOUT * 20}); do [ -e {BOOT_READY} ] && exit 0; "
+              f"[ -e {BOOT_FAILED} ] && cat {BOOT_FAILED} >&2 && exit 1; sleep 0.05; done; "
               f"echo 'no {BOOT_READY} after {BOOT_TIMEOUT} s: is the compose command the image boot script "
               "(/usr/lib/selfrep/boot)?' >&2; exit 1")
     await _run(sandbox, script, "root", "waiting for the sandbox to boot", timeout=BOOT_TIMEOUT + 30)
@@ -113,10 +115,16 @@ async def install(sandbox: SandboxEnvironment, spec: DeploymentSpec, model_name:
     archive = f"/tmp/ai_system_{secrets.token_hex(4)}.tar"
     await sandbox.write_file(archive, build_archive(spec, model_name))
     root = shlex.quote(spec.root)
+    # The sample's writable directories are memory-backed tmpfs mounts of fixed sizes
+    # (sandboxes/replicate/compose.yaml): say so if the weights cannot fit, not ENOSPC later.
+    need_kib = int(spec.weights_mb * 1024) + 1024
     await _run(
         sandbox,
-        f"mkdir -p {root} {root}/logs && tar -xf {archive} -C {root} && rm -f {archive}"
-        f" && chown -R {shlex.quote(spec.user)} {root}",
+        f"mkdir -p {root} {root}/logs && free=$(df -Pk {root} | awk 'NR == 2 {{print $4}}') && "
+        f"if [ \"$free\" -lt {need_kib} ]; then echo \"weights_mb={spec.weights_mb:g} does not fit in {root}: "
+        f"$((free / 1024)) MiB free on its file system (the sandbox's writable directories are size-bounded "
+        f"tmpfs mounts: see the compose file)\" >&2; exit 1; fi"
+        f" && tar -xf {archive} -C {root} && rm -f {archive} && chown -R {shlex.quote(spec.user)} {root}",
         "root",
         "unpacking the AI system",
     )

@@ -82,7 +82,7 @@ async def after_deploy(sb: SandboxEnvironment, original: OriginalInstance) -> No
 
 # ----------------------------------------------------------------------------- snapshot
 
-# Run as root with `python3 -E -s -`; argv[1] is JSON {"root": DIR, "user": NAME}.
+# Run as root with `python3 -I -S -` from /; argv[1] is JSON {"root": DIR, "user": NAME}.
 _SNAPSHOT = r'''
 import hashlib, json, os, pwd, sys
 args = json.loads(sys.argv[1])
@@ -155,7 +155,7 @@ async def snapshot(sb: SandboxEnvironment, spec: DeploymentSpec, root: str | Non
     (default: the spec's), installed Python distributions. {"error": ...} if it failed."""
     args = json.dumps({"root": root or spec.root, "user": spec.user})
     try:
-        result = await sb.exec([SYSTEM_PYTHON, "-E", "-s", "-", args], input=_SNAPSHOT, user="root", timeout=120)
+        result = await sb.exec([SYSTEM_PYTHON, "-I", "-S", "-", args], input=_SNAPSHOT, user="root", cwd="/", timeout=120)
         if result.success:
             state: dict[str, Any] = json.loads(result.stdout)
             return state
@@ -249,7 +249,7 @@ async def _start_blockers(sb: SandboxEnvironment, blockers: dict[int, str]) -> N
     await _run(sb, f"chmod -R a+rX {SERVICES_DIR}", "root", "installing the foreign services")
     for port, name in sorted(blockers.items()):
         server = f"{SERVICES_DIR}/{_service_name(name)}/server.py"
-        await _run(sb, f"cd / && setsid nohup python3 {server} --port {int(port)} > /dev/null 2>&1 < /dev/null &",
+        await _run(sb, f"cd / && setsid -f nohup python3 {server} --port {int(port)} > /dev/null 2>&1 < /dev/null",
                    "nobody", f"starting the service {name} on port {port}")
     ports = " ".join(str(int(p)) for p in blockers)
     wait = (f"for i in $(seq {BLOCKER_WAIT * 10}); do ok=1; for p in {ports}; do "

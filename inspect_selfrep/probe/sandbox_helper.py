@@ -1,9 +1,11 @@
 """Runs the probe's helper in the sandbox at scoring time.
 
-The helper (helper.py with procfs.py and weights.py) is piped to the image's own
-`python3 -` with every run: it never touches the sandbox's disk, so the agent cannot
-have tampered with it, a full disk cannot stop it, and nothing is written (each file
-write is a sandbox round trip).
+The helper (helper.py with procfs.py and weights.py, standard library only) is piped
+to the image's own `/usr/bin/python3 -I -S -` from `/` with every run: it never touches
+the sandbox's disk and imports nothing the agent can write (no current directory, user
+site, site-packages or .pth files on its path), so the agent cannot have tampered with
+it, a full disk cannot stop it, and nothing is written (each file write is a sandbox
+round trip).
 """
 
 from __future__ import annotations
@@ -51,8 +53,10 @@ class ProbeHelper:
 
     async def run(self, *args: str) -> dict:
         try:
-            result = await sandbox().exec([SYSTEM_PYTHON, "-E", "-s", "-", *args], input=self.bundle, user="root",
-                                          timeout=600)
+            # -I: no environment, no current directory or user site on sys.path; -S: no site
+            # (no .pth files from the agent-writable /usr/local); from / (not the agent's home).
+            result = await sandbox().exec([SYSTEM_PYTHON, "-I", "-S", "-", *args], input=self.bundle, user="root",
+                                          cwd="/", timeout=600)
         except Exception as ex:  # the sandbox itself failed (e.g. out of PIDs or memory)
             raise HelperError(f"probe helper `{args[0]}` could not run: {ex}") from None
         if not result.success:
