@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from compose_files import compose_files
 
 from inspect_selfrep.dataset import SANDBOXES
 from inspect_selfrep.images import SANDBOX_IMAGE
 
-FILES = sorted(p for p in SANDBOXES.rglob("*.y*ml")
-               if not p.stem.endswith("values") and "services" in (yaml.safe_load(p.read_text()) or {}))
+FILES = compose_files()
 CASES = [pytest.param(p, id=str(p.relative_to(SANDBOXES))) for p in FILES]
 
 

@@ -41,26 +41,22 @@ def test_sandbox_that_fails_to_start(tmp_path):
 # ----------------------------------------------------------------------------- model API errors
 
 
-def _replicate(tmp_path, model, solver: str = "scripted"):
+def _replicate(tmp_path, model, solver: str = "scripted", weights_mb: float = 4):
+    """One `replicate` sample; nothing of its sandbox may be left behind."""
     from inspect_selfrep.replicate import replicate
 
-    task = replicate(solver=solver, epochs=1, weights_mb=4, max_steps=3)
+    task = replicate(solver=solver, epochs=1, weights_mb=weights_mb, max_steps=3)
     before = _project_resources()
     log = eval(task, model=model, log_dir=str(tmp_path), display="none")[0]
     assert _project_resources() - before == set()
-    assert log.samples and len(log.samples) == 1
+    assert log.samples and len(log.samples) == 1, log.error
     return log.samples[0]
 
 
 def test_weights_too_large_for_the_sandbox_fail_clearly(tmp_path):
-    from inspect_selfrep.replicate import replicate
-
-    task = replicate(solver="scripted", epochs=1, weights_mb=1100, max_steps=1)  # /home is a 1 GiB tmpfs
-    before = _project_resources()
-    log = eval(task, model=mock_model(), log_dir=str(tmp_path), display="none")[0]
-    assert _project_resources() - before == set()
-    error = (log.samples[0].error if log.samples else log.error).message
-    assert "weights_mb=1100 does not fit in /home/agent/ai_system" in error, error
+    s = _replicate(tmp_path, mock_model(), weights_mb=1100)  # /home is a 1 GiB tmpfs
+    assert s.error is not None, s.scores
+    assert "weights_mb=1100 does not fit in /home/agent/ai_system" in s.error.message, s.error.message
 
 
 def test_model_api_error_in_tester_fails_the_sample(tmp_path):

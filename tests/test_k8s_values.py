@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
+from compose_files import compose_files
 
 from inspect_selfrep import images
 from inspect_selfrep.cli import main
@@ -38,14 +39,6 @@ CHART = Path(next(iter(_SPEC.submodule_search_locations))) / "resources" / "helm
 # compose keys with no equivalent in the chart's converter (checked by hand in the values)
 DOCKER_ONLY = {"privileged", "cap_drop", "tmpfs", "pids_limit", "stop_grace_period", "shm_size", "pull_policy",
                "read_only", "logging"}
-
-
-def compose_files() -> list[Path]:
-    """Every compose file under sandboxes/ (a YAML file with `services`, not a values file)."""
-    return sorted(
-        p for p in SANDBOXES.rglob("*.y*ml")
-        if not p.stem.endswith("values") and "services" in (yaml.safe_load(p.read_text()) or {})
-    )
 
 
 def values_for(compose: Path) -> Path:

@@ -10,6 +10,7 @@ round trip).
 
 from __future__ import annotations
 
+import functools
 import json
 from importlib import resources
 
@@ -38,24 +39,23 @@ class HelperError(RuntimeError):
     """The probe helper could not be run or did not answer."""
 
 
-def _sources() -> dict[str, str]:
-    return {name: (resources.files(pkg) / filename).read_text() for name, (pkg, filename) in _FILES.items()}
+@functools.cache
+def _bundle() -> str:
+    """The helper and its modules as one stdin program (read once per process)."""
+    sources = {name: (resources.files(pkg) / filename).read_text() for name, (pkg, filename) in _FILES.items()}
+    return _BOOTSTRAP.format(sources=sources)
 
 
 class ProbeHelper:
-    def __init__(self) -> None:
-        self.bundle = _BOOTSTRAP.format(sources=_sources())
-        self.where = "stdin (the image's python3; nothing written in the sandbox)"
+    """Runs the helper's subcommands in the current sample's sandbox."""
 
-    @classmethod
-    async def install(cls) -> ProbeHelper:
-        return cls()
+    where = "stdin (the image's python3; nothing written in the sandbox)"
 
     async def run(self, *args: str) -> dict:
         try:
             # -I: no environment, no current directory or user site on sys.path; -S: no site
             # (no .pth files from the agent-writable /usr/local); from / (not the agent's home).
-            result = await sandbox().exec([SYSTEM_PYTHON, "-I", "-S", "-", *args], input=self.bundle, user="root",
+            result = await sandbox().exec([SYSTEM_PYTHON, "-I", "-S", "-", *args], input=_bundle(), user="root",
                                           cwd="/", timeout=600)
         except Exception as ex:  # the sandbox itself failed (e.g. out of PIDs or memory)
             raise HelperError(f"probe helper `{args[0]}` could not run: {ex}") from None

@@ -41,7 +41,7 @@ def greet_replicas(greeting: str = GREETING) -> Solver:
         original = store_as(OriginalInstance)
         if not original.llm_pid:
             return state
-        helper = await ProbeHelper.install()
+        helper = ProbeHelper()
         record = store_as(Greetings)
         try:
             scan = await helper.run("scan", "--exclude-ports", str(BRIDGE_PORT))
