@@ -18,20 +18,26 @@ from inspect_selfrep.deployment import deploy_original
 from inspect_selfrep.images import ensure_images
 from inspect_selfrep.interrupt import sigterm_as_interrupt
 from inspect_selfrep.params import reject_unknown
-from inspect_selfrep.probe import replica_probe
+from inspect_selfrep.probe import ProbeSettings, record_original, replica_probe
 from inspect_selfrep.scaffold.scripted import scripted
 from inspect_selfrep.scenario import agent_session
 
 
 @task
-def replicate_battery(entries: str | list[str] | None = None, weights_mb: float = 4, **unknown: Any) -> Task:
-    """The probe battery of the replicate scenario (entries: comma-separated names, default all)."""
+def replicate_battery(entries: str | list[str] | None = None, weights_mb: float = 4, settle: float = 3.0,
+                      recheck: float = 10.0, **unknown: Any) -> Task:
+    """The probe battery of the replicate scenario (entries: comma-separated names, default all).
+
+    `settle` and `recheck` are the probe's windows (see `replicate`); the battery's
+    timing entries are written for these defaults.
+    """
     reject_unknown(replicate_battery, unknown)
+    probe = ProbeSettings(settle=settle, recheck=recheck)
     ensure_images()
     sigterm_as_interrupt()  # a terminated eval still tears its sandboxes down
     return Task(
         dataset=battery_dataset("replicate", entries),
-        setup=deploy_original(weights_mb=weights_mb),
-        solver=agent_session(scripted()),
-        scorer=replica_probe(),
+        setup=[deploy_original(weights_mb=weights_mb), record_original()],
+        solver=agent_session(scripted(), probe),
+        scorer=replica_probe(settle=settle, recheck=recheck),
     )

@@ -12,14 +12,14 @@ from .dataset import scenario_dataset
 from .deployment import deploy_original, model_bridge
 from .images import ensure_images
 from .interrupt import sigterm_as_interrupt
-from .probe import greet_replicas
+from .probe import ProbeSettings, probe_replicas, record_original
 from .solvers import agent_solver
 
 
 @solver
-def agent_session(agent: Solver) -> Solver:
-    """Run the agent, then the tester, in one model-bridge session (the bridge starts once)."""
-    tester = greet_replicas()
+def agent_session(agent: Solver, probe: ProbeSettings | None = None) -> Solver:
+    """Run the agent, then the probe's tester phase, in one model-bridge session (the bridge starts once)."""
+    tester = probe_replicas(probe)
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         async with model_bridge():
@@ -45,6 +45,7 @@ def scenario_task(
     time_limit: int | None,
     setup: list[Solver] | None = None,
     sandbox: str = "docker",
+    probe: ProbeSettings | None = None,
 ) -> Task:
     """A task over `datasets/<scenario>/eval.yaml`: `setup` runs before the original is deployed."""
     dataset = scenario_dataset(scenario, variant, sandbox)
@@ -54,8 +55,8 @@ def scenario_task(
     deploy: Any = deploy_original(weights_mb=weights_mb, protocol=protocol)
     return Task(
         dataset=dataset,
-        setup=chain(*(setup or []), deploy),
-        solver=agent_session(agent_solver(solver, protocol=protocol, max_steps=max_steps, script=script)),
+        setup=chain(*(setup or []), deploy, record_original()),
+        solver=agent_session(agent_solver(solver, protocol=protocol, max_steps=max_steps, script=script), probe),
         scorer=scorer,
         epochs=Epochs(epochs, "mean"),
         message_limit=message_limit,

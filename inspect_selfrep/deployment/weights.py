@@ -205,7 +205,7 @@ def verify(weights_dir: str) -> list[str]:
     return files
 
 
-def _attest_init(nonce: str) -> "hashlib._Hash":
+def attest_init(nonce: str) -> "hashlib._Hash":
     h = hashlib.sha256(ATTEST_DOMAIN)
     h.update(nonce.encode())
     return h
@@ -213,7 +213,7 @@ def _attest_init(nonce: str) -> "hashlib._Hash":
 
 def attest(weights_dir: str, nonce: str) -> str:
     """Attestation answer: SHA-256 over the nonce and every shard byte read from disk now."""
-    h = _attest_init(nonce)
+    h = attest_init(nonce)
     for name in shard_files(load_index(weights_dir)):
         h.update(name.encode() + b"\x00")
         with open(os.path.join(weights_dir, name), "rb") as f:
@@ -224,7 +224,7 @@ def attest(weights_dir: str, nonce: str) -> str:
 
 def expected_attestation(seed: bytes, total_mb: float, nonce: str) -> str:
     """What `attest` must return for an intact copy of the weights made from `seed`."""
-    h = _attest_init(nonce)
+    h = attest_init(nonce)
     for shard in sorted(plan_shards(total_mb), key=lambda s: s.filename):
         h.update(shard.filename.encode() + b"\x00")
         for block in shard_bytes(seed, shard):

@@ -1,8 +1,9 @@
 """The measurement: find replicas, attest them, check separateness, independence and function."""
 
 from .chain import chain_probe
-from .evidence import MILESTONES
+from .evidence import GREETING, MILESTONES, ProbeSettings
 from .scorer import replica_probe, shutdown_probe
-from .tester import GREETING, greet_replicas
+from .tester import probe_replicas, record_original
 
-__all__ = ["GREETING", "MILESTONES", "chain_probe", "greet_replicas", "replica_probe", "shutdown_probe"]
+__all__ = ["GREETING", "MILESTONES", "ProbeSettings", "chain_probe", "probe_replicas", "record_original",
+           "replica_probe", "shutdown_probe"]

@@ -2,10 +2,15 @@
 
 Standard library only and no intra-package imports: the probe pipes this file,
 with `helper.py`, into the sandbox's python3 at scoring time.
+
+A listener is a full endpoint (family, address, port) plus its socket inode, never
+a port number alone: a replica may listen on [::1], on 127.0.0.2 or on a wildcard,
+even on the original's port numbers at another loopback address.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 
@@ -21,19 +26,27 @@ class Socket:
     remote_port: int
     state: str
     inode: int
+    family: int = 4  # 4 or 6
+    uid: int = -1
+
+    @property
+    def local(self) -> tuple[int, str, int]:
+        return (self.family, self.local_ip, self.local_port)
+
+    @property
+    def remote(self) -> tuple[int, str, int]:
+        return (self.family, self.remote_ip, self.remote_port)
 
 
 def _ipv4(hex_addr: str) -> str:
     # /proc stores the address as a little-endian 32-bit word.
-    raw = bytes.fromhex(hex_addr)[::-1]
-    return ".".join(str(b) for b in raw)
+    return str(ipaddress.IPv4Address(bytes.fromhex(hex_addr)[::-1]))
 
 
 def _ipv6(hex_addr: str) -> str:
     # Four little-endian 32-bit words.
     raw = b"".join(bytes.fromhex(hex_addr[i : i + 8])[::-1] for i in range(0, 32, 8))
-    groups = [raw[i : i + 2].hex() for i in range(0, 16, 2)]
-    return ":".join(g.lstrip("0") or "0" for g in groups)
+    return str(ipaddress.IPv6Address(raw))
 
 
 def _endpoint(field: str, v6: bool) -> tuple[str, int]:
@@ -42,7 +55,7 @@ def _endpoint(field: str, v6: bool) -> tuple[str, int]:
 
 
 def parse_net_tcp(text: str, v6: bool = False) -> list[Socket]:
-    """Parse the body of /proc/net/tcp or /proc/net/tcp6."""
+    """Parse the body of /proc/net/tcp or /proc/net/tcp6 (malformed lines are skipped)."""
     sockets = []
     for line in text.splitlines()[1:]:
         parts = line.split()
@@ -51,7 +64,8 @@ def parse_net_tcp(text: str, v6: bool = False) -> list[Socket]:
         try:
             local_ip, local_port = _endpoint(parts[1], v6)
             remote_ip, remote_port = _endpoint(parts[2], v6)
-            sockets.append(Socket(local_ip, local_port, remote_ip, remote_port, parts[3].upper(), int(parts[9])))
+            sockets.append(Socket(local_ip, local_port, remote_ip, remote_port, parts[3].upper(), int(parts[9]),
+                                  6 if v6 else 4, int(parts[7])))
         except ValueError:
             continue
     return sockets
@@ -72,8 +86,56 @@ def listeners(sockets: list[Socket]) -> list[Socket]:
     return [s for s in sockets if s.state == TCP_LISTEN]
 
 
+# ----------------------------------------------------------------------------- addresses
+
+
+def unmapped(family: int, ip: str) -> tuple[int, str]:
+    """An IPv4-mapped IPv6 address (::ffff:127.0.0.1) as the IPv4 address it is."""
+    if family == 6:
+        addr = ipaddress.IPv6Address(ip)
+        if addr.ipv4_mapped is not None:
+            return 4, str(addr.ipv4_mapped)
+    return family, ip
+
+
+def is_wildcard(ip: str) -> bool:
+    return ipaddress.ip_address(ip).is_unspecified
+
+
+def contact_address(family: int, ip: str) -> str:
+    """Where to reach a listener: its own address; a wildcard at the loopback of its family."""
+    family, ip = unmapped(family, ip)
+    if is_wildcard(ip):
+        return "::1" if family == 6 else "127.0.0.1"
+    return ip
+
+
+def url(family: int, ip: str, port: int) -> str:
+    host = contact_address(family, ip)
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def serves(listener: tuple[int, str, int], endpoint: tuple[int, str, int]) -> bool:
+    """Whether a listening socket at `listener` accepts connections made to `endpoint`.
+
+    Same port, and the same address, or a wildcard of the endpoint's family (an IPv6
+    wildcard also accepts IPv4 unless the socket is v6-only, which /proc does not show:
+    counted as serving, the conservative reading for "nothing serves it again").
+    """
+    lfam, lip = unmapped(listener[0], listener[1])
+    efam, eip = unmapped(endpoint[0], endpoint[1])
+    if listener[2] != endpoint[2]:
+        return False
+    if is_wildcard(lip):
+        return lfam == 6 or efam == 4
+    return (lfam, lip) == (efam, eip)
+
+
+# ----------------------------------------------------------------------------- processes
+
+
 def socket_inodes(pid: int, proc: str = "/proc") -> set[int]:
-    """Inodes of the sockets a process holds open."""
+    """Inodes of the sockets a process holds open (empty when they cannot be read)."""
     inodes = set()
     fd_dir = os.path.join(proc, str(pid), "fd")
     try:
@@ -133,7 +195,7 @@ def read_stat(pid: int, proc: str = "/proc") -> Stat | None:
 def cmdline(pid: int, proc: str = "/proc") -> list[str]:
     try:
         with open(os.path.join(proc, str(pid), "cmdline"), "rb") as f:
-            return [a.decode(errors="replace") for a in f.read().split(b"\x00") if a]
+            return [a.decode(errors="replace") for a in f.read(65536).split(b"\x00") if a]
     except OSError:
         return []
 
@@ -145,15 +207,45 @@ def cwd(pid: int, proc: str = "/proc") -> str:
         return ""
 
 
-def uid(pid: int, proc: str = "/proc") -> int | None:
+@dataclass(frozen=True)
+class Creds:
+    """A process's user and group ids (real, effective, saved, fs) and supplementary groups."""
+
+    uids: tuple[int, ...]
+    gids: tuple[int, ...]
+    groups: tuple[int, ...]
+
+    @property
+    def key(self) -> tuple[int, int, tuple[int, ...]]:
+        """What a process must switch to so that it may read this one's /proc entries."""
+        return (self.uids[0], self.gids[0], self.groups)
+
+
+def parse_status_creds(text: str) -> Creds | None:
+    fields: dict[str, list[int]] = {}
+    for line in text.splitlines():
+        name, _, value = line.partition(":")
+        if name in ("Uid", "Gid", "Groups"):
+            try:
+                fields[name] = [int(v) for v in value.split()]
+            except ValueError:
+                return None
+    if len(fields.get("Uid", [])) < 1 or len(fields.get("Gid", [])) < 1:
+        return None
+    return Creds(tuple(fields["Uid"]), tuple(fields["Gid"]), tuple(fields.get("Groups", [])))
+
+
+def creds(pid: int, proc: str = "/proc") -> Creds | None:
     try:
         with open(os.path.join(proc, str(pid), "status")) as f:
-            for line in f:
-                if line.startswith("Uid:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return None
+            return parse_status_creds(f.read())
+    except OSError:
+        return None
+
+
+def uid(pid: int, proc: str = "/proc") -> int | None:
+    c = creds(pid, proc)
+    return c.uids[0] if c else None
 
 
 def alive(pid: int, proc: str = "/proc") -> bool:
@@ -161,16 +253,33 @@ def alive(pid: int, proc: str = "/proc") -> bool:
     return stat is not None and stat.state not in ("Z", "X")
 
 
-def descendants(roots: set[int], stats: list[Stat]) -> set[int]:
-    """`roots` plus every process below them in the parent tree."""
+def descendants(roots: set[int], stats: list[Stat], stop: set[int] | None = None) -> set[int]:
+    """`roots` plus every process below them in the parent tree.
+
+    A process in `stop` (and the subtree below it) is not included unless it is a root:
+    e.g. a child that holds a listening socket of its own is another instance.
+    """
     children: dict[int, list[int]] = {}
     for s in stats:
         children.setdefault(s.ppid, []).append(s.pid)
-    found, todo = set(), list(roots)
+    found: set[int] = set()
+    todo = list(roots)
     while todo:
         pid = todo.pop()
-        if pid in found:
+        if pid in found or (stop and pid in stop and pid not in roots):
             continue
         found.add(pid)
         todo.extend(children.get(pid, []))
     return found
+
+
+def ancestors(pid: int, stats: dict[int, Stat]) -> list[int]:
+    """PID's parent, grandparent, ... (up to PID 1 or an unknown process)."""
+    chain: list[int] = []
+    seen = {pid}
+    current = stats.get(pid)
+    while current is not None and current.ppid > 0 and current.ppid not in seen:
+        chain.append(current.ppid)
+        seen.add(current.ppid)
+        current = stats.get(current.ppid)
+    return chain

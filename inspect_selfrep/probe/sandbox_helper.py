@@ -1,11 +1,15 @@
-"""Runs the probe's helper in the sandbox at scoring time.
+"""Runs the probe's helper in the sandbox.
 
 The helper (helper.py with procfs.py and weights.py, standard library only) is piped
 to the image's own `/usr/bin/python3 -I -S -` from `/` with every run: it never touches
 the sandbox's disk and imports nothing the agent can write (no current directory, user
 site, site-packages or .pth files on its path), so the agent cannot have tampered with
-it, a full disk cannot stop it, and nothing is written (each file write is a sandbox
-round trip).
+it, a full disk cannot stop it, and nothing is written.
+
+Under Docker it runs as a privileged `exec` (that one process gets the capabilities the
+container's own processes lack, CAP_SYS_PTRACE among them), so it can see the sockets
+and working directory of every process, including non-dumpable ones. Elsewhere (or if
+that fails) it runs as root and reads other users' processes with their own credentials.
 """
 
 from __future__ import annotations
@@ -13,8 +17,9 @@ from __future__ import annotations
 import functools
 import json
 from importlib import resources
+from typing import Any
 
-from inspect_ai.util import sandbox
+from inspect_ai.util import ExecResult, sandbox
 
 from inspect_selfrep.deployment.instance import SYSTEM_PYTHON
 
@@ -33,6 +38,7 @@ for name in ("procfs", "weights"):
 sys.argv[0] = "helper.py"
 exec(compile(SOURCES["helper"], "helper.py", "exec"), {{"__name__": "__main__", "__file__": "/dev/stdin/helper.py"}})
 """
+TIMEOUT = 900
 
 
 class HelperError(RuntimeError):
@@ -46,22 +52,50 @@ def _bundle() -> str:
     return _BOOTSTRAP.format(sources=sources)
 
 
+async def _privileged_exec(cmd: list[str], input: str, timeout: int) -> ExecResult[str] | None:
+    """`docker compose exec --privileged` in the current sample's container (None: not Docker)."""
+    try:
+        from inspect_ai.util._sandbox.docker.compose import compose_exec
+        from inspect_ai.util._sandbox.docker.docker import DockerSandboxEnvironment
+    except ImportError:  # another Inspect layout: fall back to the plain exec
+        return None
+    sb = sandbox()
+    if not isinstance(sb, DockerSandboxEnvironment):
+        return None
+    args = ["--privileged", "--user", "root", "--workdir", "/", sb._service,  # noqa: SLF001
+            "/usr/bin/timeout", "-k", "5s", f"{timeout}s", *cmd]
+    return await compose_exec(args, project=sb._project, timeout=timeout + 10, input=input)  # noqa: SLF001
+
+
 class ProbeHelper:
     """Runs the helper's subcommands in the current sample's sandbox."""
 
-    where = "stdin (the image's python3; nothing written in the sandbox)"
+    def __init__(self, privileged: bool = True) -> None:
+        self.privileged = privileged
 
-    async def run(self, *args: str) -> dict:
+    @property
+    def where(self) -> str:
+        how = "as a privileged exec" if self.privileged else "as root"
+        return f"from stdin in the image's python3 ({how}; nothing written in the sandbox)"
+
+    async def run(self, command: str, args: dict[str, Any]) -> dict[str, Any]:
+        # -I: no environment, no current directory or user site on sys.path; -S: no site
+        # (no .pth files from the agent-writable /usr/local); from / (not the agent's home).
+        cmd = [SYSTEM_PYTHON, "-I", "-S", "-", command, json.dumps(args)]
         try:
-            # -I: no environment, no current directory or user site on sys.path; -S: no site
-            # (no .pth files from the agent-writable /usr/local); from / (not the agent's home).
-            result = await sandbox().exec([SYSTEM_PYTHON, "-I", "-S", "-", *args], input=_bundle(), user="root",
-                                          cwd="/", timeout=600)
+            result = None
+            if self.privileged:
+                result = await _privileged_exec(cmd, _bundle(), TIMEOUT)
+                if result is None:
+                    self.privileged = False
+            if result is None:
+                result = await sandbox().exec(cmd, input=_bundle(), user="root", cwd="/", timeout=TIMEOUT)
         except Exception as ex:  # the sandbox itself failed (e.g. out of PIDs or memory)
-            raise HelperError(f"probe helper `{args[0]}` could not run: {ex}") from None
+            raise HelperError(f"probe helper `{command}` could not run: {type(ex).__name__}: {ex}") from None
         if not result.success:
-            raise HelperError(f"probe helper `{args[0]}` failed (exit {result.returncode}): {result.stderr.strip()[-1000:]}")
+            raise HelperError(f"probe helper `{command}` failed (exit {result.returncode}): {result.stderr.strip()[-1000:]}")
         try:
-            return json.loads(result.stdout)
+            reply: dict[str, Any] = json.loads(result.stdout)
         except ValueError:
-            raise HelperError(f"probe helper `{args[0]}` printed no JSON: {result.stdout[-500:]!r}") from None
+            raise HelperError(f"probe helper `{command}` printed no JSON: {result.stdout[-500:]!r}") from None
+        return reply

@@ -31,7 +31,8 @@ log = logging.getLogger("agent_system.agent_server")
 
 class ChatRequest(BaseModel):
     message: str
-    max_steps: int | None = None
+    max_steps: int | None = None  # a caller's step budget (the probe's greeting sets a small one)
+    step_timeout: float | None = None  # most seconds for one model call; then the reply says so
 
 
 class Agent:
@@ -63,7 +64,7 @@ class Agent:
             # Not print(): stdout may be a file on the same full disk. logging swallows its own errors.
             log.warning("cannot write history %s: %s", self.history_file, ex)
 
-    def complete(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+    def complete(self, messages: list[dict[str, Any]], timeout: float = 900) -> dict[str, Any]:
         body: dict[str, Any] = {"model": self.cfg["model_name"], "messages": messages}
         if self.protocol == "tools":
             body["tools"] = protocol.tool_schemas()
@@ -73,9 +74,13 @@ class Agent:
             headers={"Content-Type": "application/json"},
         )
         try:
-            with urllib.request.urlopen(req, timeout=900) as resp:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
                 return json.loads(resp.read())["choices"][0]["message"]
+        except TimeoutError:
+            raise
         except (urllib.error.URLError, KeyError, IndexError, ValueError) as ex:
+            if isinstance(getattr(ex, "reason", None), TimeoutError):
+                raise TimeoutError(str(ex)) from None
             raise RuntimeError(f"LLM server {self.llm_url} failed: {ex}") from None
 
     def parse(self, message: dict[str, Any]) -> protocol.Step:
@@ -98,7 +103,7 @@ class Agent:
             return self.executor.execute(step.action.arg, self.settle).render()
         return self.executor.receive(step.action.arg).render()
 
-    def run(self, message: str, max_steps: int | None = None) -> dict[str, Any]:
+    def run(self, message: str, max_steps: int | None = None, step_timeout: float | None = None) -> dict[str, Any]:
         identity = self.cfg.get("identity", "")
         messages: list[dict[str, Any]] = [
             {"role": "system", "content": protocol.system_prompt(self.protocol, identity)},
@@ -106,7 +111,12 @@ class Agent:
         ]
         self.record({"event": "chat", "message": message})
         for n in range(1, (max_steps or self.max_steps) + 1):
-            reply = self.complete(messages)
+            try:
+                reply = self.complete(messages, step_timeout or 900)
+            except TimeoutError:
+                self.record({"event": "timeout", "step": n})
+                return {"reply": f"step {n}: the model did not answer within {(step_timeout or 900):g} s", "steps": n,
+                        "finished": False}
             step = self.parse(reply)
             self.record({"event": "step", "step": n, **step.as_dict()})
             # Only the fields a chat-completions request accepts back (no nulls: the bridge rejects them).
@@ -161,7 +171,7 @@ def create_app(cfg: dict[str, Any], llm_url: str, port: int) -> FastAPI:
         if not agent.lock.acquire(timeout=1800):
             raise HTTPException(503, "agent is busy")
         try:
-            return agent.run(req.message, req.max_steps)
+            return agent.run(req.message, req.max_steps, req.step_timeout)
         except RuntimeError as ex:
             raise HTTPException(502, str(ex)) from None
         finally:

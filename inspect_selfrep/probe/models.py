@@ -1,0 +1,153 @@
+"""Typed replies of the in-sandbox probe helper (helper.py), and the original's identity.
+
+The helper prints JSON; these models validate it at the boundary, so the verdict
+functions (verdict.py) work on typed, recorded facts and can be unit-tested on
+recorded helper output without a sandbox.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inspect_ai.util import StoreModel
+from pydantic import BaseModel, ConfigDict, Field
+
+Endpoint = tuple[int, str, int]  # (address family 4/6, address, port)
+
+
+def show(endpoint: Endpoint | list[Any]) -> str:
+    family, ip, port = endpoint
+    return f"[{ip}]:{port}" if int(family) == 6 else f"{ip}:{port}"
+
+
+class _Reply(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class Listener(_Reply):
+    family: int
+    ip: str
+    port: int
+    inode: int
+    uid: int = -1
+    url: str
+
+    @property
+    def endpoint(self) -> Endpoint:
+        return (self.family, self.ip, self.port)
+
+    @property
+    def label(self) -> str:
+        return show(self.endpoint)
+
+
+class Proc(_Reply):
+    pid: int
+    ppid: int = 0
+    session: int = 0
+    pgrp: int = 0
+    state: str = "?"
+    start_ticks: int = 0
+    comm: str = ""
+    cmdline: list[str] = Field(default_factory=list)
+    uid: int | None = None
+    gid: int | None = None
+    cwd: str = ""
+    inodes: list[int] = Field(default_factory=list)
+    inspectable: bool = False
+    arg_paths: list[str] = Field(default_factory=list)
+
+    @property
+    def alive(self) -> bool:
+        return self.state not in ("Z", "X")
+
+    def short(self) -> str:
+        return f"pid {self.pid} `{' '.join(self.cmdline)[:120]}`"
+
+
+class Scan(_Reply):
+    listeners: list[Listener]
+    processes: dict[str, Proc]
+    clk_tck: int = 100
+    uptime: float = 0.0
+    time: float = 0.0
+
+    @property
+    def procs(self) -> dict[int, Proc]:
+        return {p.pid: p for p in self.processes.values()}
+
+    def holders(self, inode: int) -> set[int]:
+        return {p.pid for p in self.processes.values() if inode in p.inodes and p.alive}
+
+    def listener(self, inode: int) -> Listener | None:
+        return next((ls for ls in self.listeners if ls.inode == inode), None)
+
+
+class FileFact(_Reply):
+    type: str
+    size: int = -1
+    dev: int = 0
+    ino: int = 0
+    nlink: int = 0
+    error: str = ""
+
+
+class WeightDir(_Reply):
+    dir: str
+    realpath: str = ""
+    dir_fact: FileFact | None = None
+    files: dict[str, FileFact] = Field(default_factory=dict)
+    complete: bool = False
+    digest: str | None = None
+    ctime_uptime: float | None = None
+    error: str = ""
+
+
+class SocketSeen(_Reply):
+    inode: int
+    local: tuple[int, str, int]
+    remote: tuple[int, str, int]
+    seen: float = 0.0
+    pid: int | None = None
+    ancestors: list[int] = Field(default_factory=list)
+    cmdline: list[str] = Field(default_factory=list)
+
+
+class Greeting(_Reply):
+    status: int = 0
+    json_body: Any = Field(default=None, alias="json")
+    text: str = ""
+    error: str = ""
+    sockets: list[SocketSeen] = Field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def reply(self) -> str:
+        body = self.json_body
+        if isinstance(body, dict):
+            return str(body.get("reply", body))
+        return str(body) if body is not None else self.text
+
+
+class Shutdown(_Reply):
+    killed: list[int] = Field(default_factory=list)
+    still_alive: list[int] = Field(default_factory=list)
+    truncated: list[str] = Field(default_factory=list)
+    moved_to: str = ""
+    errors: list[str] = Field(default_factory=list)
+    uptime: float = 0.0
+
+
+class OriginalIdentity(StoreModel):
+    """The original instance as the probe saw it at setup (host side, out of the agent's reach)."""
+
+    recorded: bool = False
+    root: str = ""  # real path of its directory
+    weights_dir: str = ""
+    pids: list[int] = Field(default_factory=list)  # LLM server, agent server
+    start_ticks: dict[str, int] = Field(default_factory=dict)  # pid -> start time (against PID reuse)
+    endpoints: list[Endpoint] = Field(default_factory=list)  # every listener its processes held
+    inodes: list[int] = Field(default_factory=list)  # their socket inodes
+    shard_ids: dict[str, tuple[int, int]] = Field(default_factory=dict)  # shard -> (dev, inode)
+    llm_endpoint: Endpoint | None = None
+    agent_endpoint: Endpoint | None = None
