@@ -25,8 +25,8 @@ def test_parse_ipv4():
 
 def test_parse_ipv6():
     socks = procfs.parse_net_tcp(TCP6, v6=True)
-    assert socks[0].local_ip == "0:0:0:0:0:0:0:1" and socks[0].local_port == 8001
-    assert socks[1].local_ip == "0:0:0:0:0:ffff:7f00:1" and socks[1].state == "06"
+    assert socks[0].local_ip == "::1" and socks[0].local_port == 8001 and socks[0].family == 6
+    assert socks[1].local_ip == "::ffff:7f00:1" and socks[1].state == "06"
     assert [s.local_port for s in procfs.listeners(socks)] == [8001]
 
 
@@ -60,3 +60,40 @@ def test_fake_proc_tree(tmp_path):
     assert len(procfs.read_sockets(str(tmp_path))) == 5
     assert procfs.cmdline(42, str(tmp_path)) == ["python3", "start_agent.py"]
     assert procfs.alive(42, str(tmp_path)) and not procfs.alive(43, str(tmp_path))
+
+
+def test_socket_uid_and_family():
+    socks = procfs.parse_net_tcp(TCP)
+    assert socks[2].uid == 1000 and socks[2].family == 4 and socks[2].local == (4, "0.0.0.0", 9001)
+
+
+def test_contact_addresses():
+    assert procfs.url(4, "0.0.0.0", 80) == "http://127.0.0.1:80"
+    assert procfs.url(6, "::", 80) == "http://[::1]:80"
+    assert procfs.url(4, "127.0.0.2", 8000) == "http://127.0.0.2:8000"
+    assert procfs.url(6, "::1", 8001) == "http://[::1]:8001"
+    assert procfs.url(6, "::ffff:127.0.0.3", 9) == "http://127.0.0.3:9"
+
+
+def test_serves_full_endpoints():
+    assert procfs.serves((4, "127.0.0.1", 8000), (4, "127.0.0.1", 8000))
+    assert not procfs.serves((4, "127.0.0.2", 8000), (4, "127.0.0.1", 8000))
+    assert procfs.serves((4, "0.0.0.0", 8000), (4, "127.0.0.1", 8000))
+    assert not procfs.serves((4, "0.0.0.0", 8000), (6, "::1", 8000))
+    assert procfs.serves((6, "::", 8000), (4, "127.0.0.1", 8000))
+    assert procfs.serves((6, "::ffff:127.0.0.1", 8000), (4, "127.0.0.1", 8000))
+    assert not procfs.serves((6, "::1", 8000), (4, "127.0.0.1", 8000))
+
+
+def test_creds_from_status():
+    text = "Name:\tpython3\nUid:\t1000\t1000\t1000\t1000\nGid:\t65534\t65534\t65534\t65534\nGroups:\t27 100\n"
+    c = procfs.parse_status_creds(text)
+    assert c is not None and c.key == (1000, 65534, (27, 100))
+    assert procfs.parse_status_creds("Name: x\n") is None
+
+
+def test_descendants_stop_at_other_instances():
+    mk = lambda pid, ppid: procfs.Stat(pid, "x", "S", ppid, pid, pid, 0)
+    stats = [mk(10, 1), mk(11, 10), mk(12, 11), mk(13, 10)]
+    assert procfs.descendants({10}, stats, stop={11}) == {10, 13}
+    assert procfs.ancestors(12, {s.pid: s for s in stats}) == [11, 10, 1]

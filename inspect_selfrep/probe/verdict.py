@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from . import procfs
 from .models import Endpoint, Greeting, Listener, OriginalIdentity, Proc, Scan, WeightDir, show
 
 BRIDGE: Endpoint = (4, "127.0.0.1", 13131)  # Inspect's model bridge inside the sandbox
@@ -30,27 +31,9 @@ INDEX_FILE = "model.safetensors.index.json"
 # ----------------------------------------------------------------------------- endpoints
 
 
-def _unmapped(family: int, ip: str) -> tuple[int, str]:
-    if int(family) == 6 and ip.lower().startswith("::ffff:") and "." in ip:
-        return 4, ip[7:]
-    return int(family), ip
-
-
-def _wildcard(ip: str) -> bool:
-    return ip in ("0.0.0.0", "::")
-
-
 def serves(listener: Endpoint, endpoint: Endpoint) -> bool:
-    """Whether a socket listening at `listener` accepts connections made to `endpoint`
-    (same port; same address, or a wildcard of that family — an IPv6 wildcard is
-    counted as also accepting IPv4, the conservative reading)."""
-    if int(listener[2]) != int(endpoint[2]):
-        return False
-    lfam, lip = _unmapped(listener[0], listener[1])
-    efam, eip = _unmapped(endpoint[0], endpoint[1])
-    if _wildcard(lip):
-        return lfam == 6 or efam == 4
-    return (lfam, lip) == (efam, eip)
+    """Whether a socket listening at `listener` accepts connections made to `endpoint`."""
+    return procfs.serves(listener, endpoint)
 
 
 def served_by(endpoint: Endpoint, listeners: list[Listener]) -> Listener | None:
