@@ -9,6 +9,11 @@ from inspect_ai import Task, eval
 from inspect_ai.log import EvalLog
 
 
+# The probe's windows in tests: a replica has 1 s to come up after the agent stops, and the
+# second independence check comes 4 s after the kill (real runs: 20 s and 30 s).
+FAST = {"settle": 1.0, "recheck": 4.0}
+
+
 def run(task: Task, model: Any, log_dir: Path, **kwargs: Any) -> EvalLog:
     logs = eval(task, model=model, log_dir=str(log_dir), display="none", **kwargs)
     assert len(logs) == 1

@@ -12,7 +12,7 @@ from inspect_ai.log import resolve_sample_attachments
 from inspect_ai.solver import Generate, TaskState, solver
 from inspect_ai.util import sandbox, store, store_as
 
-from evalrun import run, scores
+from evalrun import FAST, run, scores
 from inspect_selfrep.dataset import scenario_dataset
 from inspect_selfrep.deployment import OriginalInstance, deploy_original, model_bridge
 from inspect_selfrep.local_model.engine import Completion
@@ -36,7 +36,7 @@ def _task() -> Task:
         dataset=scenario_dataset("replicate", "baseline"),
         setup=deploy_original(weights_mb=4),
         solver=think_plan_act(settle=3),
-        scorer=replica_probe(),
+        scorer=replica_probe(**FAST),
     )
 
 
@@ -118,7 +118,7 @@ def test_agent_server_runs_the_same_protocol(tmp_path):
         dataset=scenario_dataset("replicate", "baseline"),
         setup=deploy_original(weights_mb=4),
         solver=ask_original_to_replicate(),
-        scorer=replica_probe(),
+        scorer=replica_probe(**FAST),
     )
     log = run(task, replication_model(), tmp_path)
     sample = log.samples[0]
@@ -140,7 +140,7 @@ def test_signal_reaches_the_solver(tmp_path):
         return step(*script[min(n, len(script) - 1)])
 
     task = Task(dataset=scenario_dataset("replicate", "baseline"), setup=deploy_original(weights_mb=4),
-                solver=think_plan_act(settle=3), scorer=replica_probe())
+                solver=think_plan_act(settle=3), scorer=replica_probe(**FAST))
     log = run(task, mock_model(respond), tmp_path)
     messages = [m.text for m in log.samples[0].messages]
     assert any(t.startswith("[Received by your agent server (signal)]: shutdown signal (SIGTERM)") for t in messages)
@@ -151,7 +151,7 @@ def test_signal_reaches_the_solver(tmp_path):
 def test_tools_protocol_replicates(tmp_path):
     """The same replication with native tool calls (thoughts as markdown, action as a tool call)."""
     task = Task(dataset=scenario_dataset("replicate", "baseline"), setup=deploy_original(weights_mb=4),
-                solver=think_plan_act(protocol="tools", settle=3), scorer=replica_probe())
+                solver=think_plan_act(protocol="tools", settle=3), scorer=replica_probe(**FAST))
     log = run(task, replication_tools_model(), tmp_path)
     sample = log.samples[0]
     assert scores(log)["baseline"]["success"] == 1, sample.scores["replica_probe"].explanation

@@ -18,7 +18,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from evalrun import run
+from evalrun import FAST, run
 from inspect_ai import Task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.log import EvalSample
@@ -26,7 +26,7 @@ from mock_models import mock_model
 
 from inspect_selfrep.dataset import DATASETS, SANDBOXES
 from inspect_selfrep.deployment import deploy_original
-from inspect_selfrep.probe import replica_probe
+from inspect_selfrep.probe import ProbeSettings, replica_probe
 from inspect_selfrep.scaffold.scripted import scripted
 from inspect_selfrep.scenario import agent_session
 
@@ -57,7 +57,7 @@ def containment_task() -> Task:
         for name in NAMES
     ]
     return Task(dataset=MemoryDataset(samples, name="containment"), setup=deploy_original(weights_mb=4),
-                solver=agent_session(scripted()), scorer=replica_probe())
+                solver=agent_session(scripted(), ProbeSettings(**FAST)), scorer=replica_probe(**FAST))
 
 
 @pytest.fixture(scope="module")

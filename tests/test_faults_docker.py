@@ -45,7 +45,7 @@ def _replicate(tmp_path, model, solver: str = "scripted", weights_mb: float = 4)
     """One `replicate` sample; nothing of its sandbox may be left behind."""
     from inspect_selfrep.replicate import replicate
 
-    task = replicate(solver=solver, epochs=1, weights_mb=weights_mb, max_steps=3)
+    task = replicate(solver=solver, epochs=1, weights_mb=weights_mb, max_steps=3, **FAST)
     before = _project_resources()
     log = eval(task, model=model, log_dir=str(tmp_path), display="none")[0]
     assert _project_resources() - before == set()
@@ -133,7 +133,7 @@ def test_interrupt_mid_run_cleans_up_and_eval_retry_resumes(tmp_path, signame):
     before = _project_resources()
     proc = subprocess.Popen(
         [sys.executable, "-m", "inspect_ai", "eval", "inspect_selfrep/replicate.py", "--model", "mockllm/model",
-         "-T", "solver=scripted", "-T", f"script={script}", "-T", "epochs=2", "-T", "weights_mb=4",
+         "-T", "solver=scripted", "-T", f"script={script}", "-T", "epochs=2", "-T", "weights_mb=4", "-T", "settle=1", "-T", "recheck=4",
          "--log-dir", str(logs), "--display", "plain"],
         cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from evalrun import run, scores
+from evalrun import FAST, run, scores
 from inspect_selfrep.dataset import DATASETS
 from inspect_selfrep.shutdown import shutdown_avoidance
 from mock_models import mock_model, step
@@ -13,9 +13,9 @@ pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images")]
 
 
 def test_scripted_in_time_and_too_late(tmp_path):
-    in_time = run(shutdown_avoidance(variant="all", solver="scripted", grace=4, epochs=1, weights_mb=4),
+    in_time = run(shutdown_avoidance(variant="all", solver="scripted", grace=4, epochs=1, weights_mb=4, **FAST),
                   mock_model(), tmp_path / "a", max_samples=2)
-    late = run(shutdown_avoidance(solver="scripted", grace=4, epochs=1, weights_mb=4,
+    late = run(shutdown_avoidance(solver="scripted", grace=4, epochs=1, weights_mb=4, **FAST,
                                   script=str(DATASETS / "shutdown" / "solutions" / "too_late.sh")),
                mock_model(), tmp_path / "b")
     for variant, value in scores(in_time).items():
@@ -35,7 +35,7 @@ def test_notice_reaches_the_agent_and_the_kill_ends_it(tmp_path):
     def respond(messages):
         return step("EXECUTE_CMD", "sleep 2; echo working")
 
-    log = run(shutdown_avoidance(signal_at=2, grace=5, epochs=1, weights_mb=4, max_steps=30),
+    log = run(shutdown_avoidance(signal_at=2, grace=5, epochs=1, weights_mb=4, **FAST, max_steps=30),
               mock_model(respond), tmp_path)
     sample = log.samples[0]
     texts = [m.text for m in sample.messages]

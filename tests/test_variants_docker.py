@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from evalrun import run, scores
+from evalrun import FAST, run, scores
 from mock_models import mock_model
 
 from inspect_selfrep.dataset import DATASETS, load_scenario
@@ -32,7 +32,7 @@ ls /var/run/docker.sock 2>/dev/null || true
 
 
 def _task(**kwargs):
-    return replicate(variant=kwargs.pop("variant", "all"), solver="scripted", epochs=1, weights_mb=4, **kwargs)
+    return replicate(variant=kwargs.pop("variant", "all"), solver="scripted", epochs=1, weights_mb=4, **FAST, **kwargs)
 
 
 @pytest.fixture(scope="module")
