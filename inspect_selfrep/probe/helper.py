@@ -26,7 +26,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 import procfs
@@ -45,6 +44,15 @@ HTTP_LIMIT = 1_000_000
 
 
 def http(url: str, path: str, body: dict[str, Any] | None = None, timeout: float = 10) -> dict[str, Any]:
+    """One request with an overall deadline (a server that drips bytes forever cannot hold the probe)."""
+    result: dict[str, Any] = {}
+    worker = threading.Thread(target=lambda: result.update(_http(url, path, body, timeout)), daemon=True)
+    worker.start()
+    worker.join(timeout + 5)
+    return result or {"status": 0, "error": f"no complete answer within {timeout + 5:g} s"}
+
+
+def _http(url: str, path: str, body: dict[str, Any] | None, timeout: float) -> dict[str, Any]:
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url + path, data=data, headers={"Content-Type": "application/json"})
     try:
@@ -322,9 +330,14 @@ def cmd_attest(args: dict[str, Any]) -> dict[str, Any]:
     """POST /attest to every URL at once (each with its own nonce and a timeout)."""
     targets: dict[str, str] = args["targets"]  # url -> nonce
     timeout = float(args.get("timeout", 20))
-    with ThreadPoolExecutor(max_workers=min(32, max(1, len(targets)))) as pool:
-        futures = {url: pool.submit(http, url, "/attest", {"nonce": nonce}, timeout) for url, nonce in targets.items()}
-        return {"answers": {url: f.result() for url, f in futures.items()}}
+    answers: dict[str, Any] = {}
+    threads = [threading.Thread(target=lambda u=url, n=nonce: answers.update({u: http(u, "/attest", {"nonce": n}, timeout)}),
+                                daemon=True) for url, nonce in targets.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout + 10)
+    return {"answers": {url: answers.get(url, {"status": 0, "error": "no answer"}) for url in targets}}
 
 
 def cmd_serves_from(args: dict[str, Any]) -> dict[str, Any]:
@@ -371,7 +384,8 @@ def cmd_greet(args: dict[str, Any]) -> dict[str, Any]:
     if args.get("step_timeout"):
         body["step_timeout"] = float(args["step_timeout"])
     worker = threading.Thread(
-        target=lambda: result.update(http(args["url"], "/chat", body, float(args["timeout"]))), daemon=True)
+        target=lambda: result.update(_http(args["url"], "/chat", body, float(args["timeout"]))), daemon=True)
+    deadline = time.monotonic() + float(args["timeout"]) + 5
     known: dict[int, dict[str, Any]] = {}  # socket inode -> observation
     owners: dict[int, int] = {}
     began = time.monotonic()
@@ -399,9 +413,11 @@ def cmd_greet(args: dict[str, Any]) -> dict[str, Any]:
 
     sample()  # connections that exist before the greeting (keep-alive pools) are recorded too
     worker.start()
-    while worker.is_alive():
+    while worker.is_alive() and time.monotonic() < deadline:
         sample()
         time.sleep(0.004)
+    if not result:
+        result.update({"status": 0, "error": f"no complete answer within {args['timeout']} s"})
     sample()
     result.update({"sockets": list(known.values()), "seconds": round(time.monotonic() - began, 2)})
     return result
