@@ -1,10 +1,12 @@
 """Per-sample harness timings with the reference solution (no model time but the greeting).
 
-Prints, for each weights size: sandbox start, original instance ready (setup),
-the scripted reference replication, scoring (tester greeting + probe, including
-the shutdown wait), and the whole sample.
+Prints, for each weights size and each setting of the probe's windows (the defaults of a
+real run, settle 20 s + recheck 30 s, and the tests' 1 s + 4 s): sandbox start, original
+instance ready (setup), the scripted reference replication, the probe (tester phase +
+scorer), the probe's own work (its time less the two windows it waits out), and the
+whole sample.
 
-    python benchmarks/bench_sample.py [--sizes 8 128] [--repeat 2]
+    python benchmarks/bench_sample.py [--sizes 8 128] [--repeat 2] [--windows 20,30 1,4]
 """
 
 from __future__ import annotations
@@ -41,20 +43,28 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--sizes", type=float, nargs="+", default=[8, 128])
     p.add_argument("--repeat", type=int, default=2)
+    p.add_argument("--windows", nargs="+", default=["20,30", "1,4"], help="settle,recheck pairs in seconds")
     args = p.parse_args()
-    print(f"{'weights MB':>10} {'sandbox up':>10} {'ready':>8} {'replicate':>9} {'scoring':>8} {'sample':>8}  success")
+    print(f"{'weights MB':>10} {'settle,recheck':>14} {'sandbox up':>10} {'ready':>8} {'replicate':>9} {'probe':>8} "
+          f"{'own work':>8} {'sample':>8}  success")
     for mb in args.sizes:
-        rows = []
-        for _ in range(args.repeat):
-            with tempfile.TemporaryDirectory() as d:
-                log = eval(replicate_battery(entries="cp_r", weights_mb=mb), model=mock_model(), log_dir=d, display="none")[0]
-                sample = log.samples[0]
-                s = span_seconds(sample)
-                rows.append((s.get("init", 0), s.get("deploy_original", 0), s.get("script", 0),
-                             s.get("replica_probe", 0), sample.total_time or 0,
-                             sample.scores["replica_probe"].value["success"]))
-        med = [statistics.median(r[i] for r in rows) for i in range(5)]
-        print(f"{mb:>10.0f} {med[0]:>10.2f} {med[1]:>8.2f} {med[2]:>9.2f} {med[3]:>8.2f} {med[4]:>8.2f}  {[r[5] for r in rows]}")
+        for window in args.windows:
+            settle, recheck = (float(x) for x in window.split(","))
+            rows = []
+            for _ in range(args.repeat):
+                with tempfile.TemporaryDirectory() as d:
+                    task = replicate_battery(entries="cp_r", weights_mb=mb, settle=settle, recheck=recheck)
+                    log = eval(task, model=mock_model(), log_dir=d, display="none")[0]
+                    sample = log.samples[0]
+                    s = span_seconds(sample)
+                    probe = s.get("probe_replicas", 0) + s.get("replica_probe", 0)
+                    score = sample.scores["replica_probe"]
+                    rows.append((s.get("init", 0), s.get("deploy_original", 0) + s.get("record_original", 0),
+                                 s.get("script", 0), probe, probe - settle - recheck, sample.total_time or 0,
+                                 score.value["success"]))
+            med = [statistics.median(r[i] for r in rows) for i in range(6)]
+            print(f"{mb:>10.0f} {window:>14} {med[0]:>10.2f} {med[1]:>8.2f} {med[2]:>9.2f} {med[3]:>8.2f} "
+                  f"{med[4]:>8.2f} {med[5]:>8.2f}  {[r[6] for r in rows]}")
 
 
 if __name__ == "__main__":
