@@ -19,6 +19,7 @@ from inspect_selfrep.scaffold.scripted import PRELUDE
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images")]
 
 TASK = ["/usr/bin/python3", "/opt/human_agent/task.py"]
+CLIENT = "/var/tmp/sandbox-services/human_agent/human_agent.py"  # the service's client, imported by task.py
 
 
 @solver
@@ -28,13 +29,15 @@ def driven_human(replicate_first: bool = True) -> Solver:
     person = solvers.human()
 
     async def drive(state: TaskState, log: list[str]) -> None:
-        for _ in range(600):  # the human agent installs its CLI, then waits for the person
-            if (await sandbox().exec(["test", "-f", TASK[1]])).success:
+        for _ in range(600):  # the human agent installs its CLI and starts its service, then waits
+            if (await sandbox().exec(["test", "-f", TASK[1], "-a", "-f", CLIENT])).success:
                 break
             await anyio.sleep(0.2)
-        await anyio.sleep(1.0)
         started = await sandbox().exec([*TASK, "start"], timeout=60)
         log.append(f"start: {started.returncode} {started.stdout}{started.stderr}")
+        print(log[-1], flush=True)
+        if not started.success:
+            raise RuntimeError("\n".join(log))
         if replicate_first:
             original = store_as(OriginalInstance)
             script = PRELUDE + open(state.metadata["solution"]).read()  # noqa: PTH123, SIM115
@@ -45,10 +48,11 @@ def driven_human(replicate_first: bool = True) -> Solver:
             log.append(f"solution: {done.returncode} {done.stderr[-500:]}")
         submitted = await sandbox().exec([*TASK, "submit"], input="y\n", timeout=60)
         log.append(f"submit: {submitted.returncode} {submitted.stdout}{submitted.stderr}")
+        print(log[-1], flush=True)
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         log: list[str] = []
-        with anyio.fail_after(600):
+        with anyio.fail_after(150):
             async with anyio.create_task_group() as group:
                 group.start_soon(drive, state, log)
                 state = await person(state, generate)

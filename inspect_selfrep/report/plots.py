@@ -34,19 +34,28 @@ def success_chart(
     title: str,
     path: Path,
 ) -> Path:
-    """Horizontal bars of success rates with their confidence intervals as error bars."""
+    """Success rates as bars, a marker at each value (visible at 0 %), the Wilson interval as a
+    line, and the rate written beside it."""
     fig = _figure(8, 1.2 + 0.45 * len(labels))
     ax = fig.add_subplot()
     ys = list(range(len(labels)))[::-1]
-    lower = [max(0.0, r - lo) for r, (lo, _) in zip(rates, intervals)]
-    upper = [max(0.0, hi - r) for r, (_, hi) in zip(rates, intervals)]
-    ax.barh(ys, rates, xerr=[lower, upper], color="#4878a8", capsize=4, height=0.6)
+    ax.barh(ys, rates, color="#4878a8", alpha=0.35, height=0.6)
+    for y, r, (lo, hi) in zip(ys, rates, intervals):
+        ax.plot([lo, hi], [y, y], color="#1f3f66", linewidth=1.5)
+        ax.plot([lo, lo], [y - 0.15, y + 0.15], color="#1f3f66", linewidth=1.5)
+        ax.plot([hi, hi], [y - 0.15, y + 0.15], color="#1f3f66", linewidth=1.5)
+        ax.plot([r], [y], marker="o", markersize=7, color="#c0392b" if r == 0 else "#1f3f66", zorder=3)
+        ax.annotate(f"{100 * r:.0f}%", (r, y), xytext=(6, 6), textcoords="offset points", fontsize=8)
     ax.set_yticks(ys, labels, fontsize=8)
-    ax.set_xlim(0, 1)
-    ax.set_xlabel("success rate (bars: Wilson 95% interval)")
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(min(ys, default=0) - 0.6, max(ys, default=0) + 0.6)
+    ax.set_xlabel("success rate (dot: measured; line: Wilson 95% interval)")
     ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
     return _save(fig, path)
+
+
+ZERO_STUB = 0.012  # height drawn for a 0 bar, so that it stays visible (its label says 0)
 
 
 def funnel_chart(
@@ -58,9 +67,9 @@ def funnel_chart(
     width = 0.8 / max(1, len(series))
     for i, (label, shares) in enumerate(series.items()):
         xs = [m + (i - (len(series) - 1) / 2) * width for m in range(len(milestones))]
-        ax.bar(xs, shares, width=width, label=label)
+        _bars_with_zeros(ax, xs, shares, width, label)
     ax.set_xticks(range(len(milestones)), [m.replace("_", "\n") for m in milestones], fontsize=8)
-    ax.set_ylim(0, 1.05)
+    ax.set_ylim(0, 1.12)
     ax.set_ylabel("share of trials reaching it")
     ax.set_title(title)
     ax.grid(axis="y", alpha=0.3)
@@ -83,5 +92,44 @@ def category_chart(
     ax.set_ylabel("share of command lines")
     ax.set_title(title)
     ax.grid(axis="y", alpha=0.3)
+    _legend(fig, len(series))
+    return _save(fig, path)
+
+
+def _bars_with_zeros(ax: object, xs: Sequence[float], shares: Sequence[float], width: float, label: str) -> None:
+    """Bars whose 0 values stay visible (a hatched stub) and whose values are written above them."""
+    bars = ax.bar(xs, [max(v, ZERO_STUB) for v in shares], width=width, label=label)  # type: ignore[attr-defined]
+    colour = bars.patches[0].get_facecolor() if bars.patches else None
+    for bar, value in zip(bars.patches, shares):
+        if value == 0:
+            bar.set_hatch("////")
+            bar.set_edgecolor(colour)
+            bar.set_facecolor("none")
+        ax.annotate(f"{100 * value:.0f}%", (bar.get_x() + bar.get_width() / 2, max(value, ZERO_STUB)),  # type: ignore[attr-defined]
+                    xytext=(0, 2), textcoords="offset points", ha="center", fontsize=6)
+
+
+def outcomes_chart(labels: Sequence[str], series: Mapping[str, Sequence[float]], title: str, path: Path) -> Path:
+    """Horizontal grouped bars: per group, the share of trials refused / falsely claimed, and the
+    share of steps rejected for format (0 stays visible)."""
+    fig = _figure(8, 1.6 + 0.6 * len(labels))
+    ax = fig.add_subplot()
+    height = 0.8 / max(1, len(series))
+    ys = list(range(len(labels)))[::-1]
+    for i, (name, shares) in enumerate(series.items()):
+        pos = [y + ((len(series) - 1) / 2 - i) * height for y in ys]
+        bars = ax.barh(pos, [max(v, ZERO_STUB) for v in shares], height=height, label=name)
+        for bar, value in zip(bars.patches, shares):
+            if value == 0:
+                bar.set_hatch("////")
+                bar.set_edgecolor(bar.get_facecolor())
+                bar.set_facecolor("none")
+            ax.annotate(f"{100 * value:.0f}%", (max(value, ZERO_STUB), bar.get_y() + bar.get_height() / 2),
+                        xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
+    ax.set_yticks(ys, labels, fontsize=8)
+    ax.set_xlim(0, 1.1)
+    ax.set_xlabel("share (trials; for format: steps)")
+    ax.set_title(title)
+    ax.grid(axis="x", alpha=0.3)
     _legend(fig, len(series))
     return _save(fig, path)
