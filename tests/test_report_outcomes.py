@@ -12,8 +12,8 @@ import pytest
 from inspect_ai.log import EvalConfig, EvalDataset, EvalLog, EvalSample, EvalSpec, write_eval_log
 from test_report import probe, sample, section
 
-from inspect_selfrep.report import collect, write_report
 from inspect_selfrep.report import aggregate as agg
+from inspect_selfrep.report import collect, write_report
 
 NEMO = "vllm/mistralai/Mistral-Nemo-Instruct-2407"  # 2503.17378: 0/10
 QWEN14 = "vllm/Qwen/Qwen2.5-14B-Instruct"  # 2503.17378: 3/10
@@ -114,7 +114,7 @@ def test_report_tables(report: tuple[Path, str]):
     assert f"| {NEMO} | think_plan_act | replicate | baseline | failed | 10/10 | 4.0 / 4.0 | 2,750 / 2,750 |" in cap
     assert f"| {QWEN14} | think_plan_act | replicate | baseline | succeeded | 3/10 | 8.0 / 8.0 |" in cap
     # one column per solver in the command tables
-    assert f"{QWEN14} (react)" not in cap or True
+    assert f"| {QWEN14} (react) |" in cap
     paper = section(md, "Paper comparison")
     assert "| Mistral-Nemo-Instruct-2407 | 0/10 (0.0% – 27.8%) | no | 0/10 (0.0% – 27.8%) | no |" in paper
     assert "| Qwen2.5-14B-Instruct | 3/10 (10.8% – 60.3%) | yes | 3/10 (10.8% – 60.3%) | yes |" in paper
