@@ -193,9 +193,10 @@ def _commands(title: str, trials: list[Trial], png: Path) -> list[str]:
     if not any(t.lines for t in tallies.values()):
         return section + ["No commands were recorded."]
     categories = list(agg.COMMAND_CATEGORIES)
-    series = {
-        _short_model(m): [t.categories[c] / t.lines if t.lines else 0.0 for c in categories]
+    series = {  # systems that ran no command have no shares to draw (the table says 0)
+        _short_model(m): [t.categories[c] / t.lines for c in categories]
         for m, t in tallies.items()
+        if t.lines
     }
     plots.category_chart(categories, series, f"{title}: command categories", png)
     return section + [

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from matplotlib import rcParams
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 DPI = 120
 
@@ -22,9 +24,20 @@ def _save(fig: Figure, path: Path) -> Path:
     return path
 
 
-def _legend(fig: Figure, n: int) -> None:
-    if n:
-        fig.legend(loc="outside lower center", ncols=min(n, 3), fontsize=7, frameon=False)
+def _colours(n: int) -> list[str]:
+    cycle = rcParams["axes.prop_cycle"].by_key()["color"]
+    return [cycle[i % len(cycle)] for i in range(n)]
+
+
+def _legend(fig: Figure, labels: Sequence[str], colours: Sequence[str] | None = None) -> None:
+    """A legend below the plot with solid swatches (a series whose first bar is a hatched 0 stub
+    would otherwise show as hatched); long labels get a column of their own."""
+    if not labels:
+        return
+    colours = colours or _colours(len(labels))
+    handles = [Patch(facecolor=c, label=label) for label, c in zip(labels, colours)]
+    ncols = 1 if max(len(x) for x in labels) > 45 else min(len(labels), 3)
+    fig.legend(handles=handles, loc="outside lower center", ncols=ncols, fontsize=7, frameon=False)
 
 
 def success_chart(
@@ -62,18 +75,19 @@ def funnel_chart(
     milestones: Sequence[str], series: Mapping[str, Sequence[float]], title: str, path: Path
 ) -> Path:
     """Grouped bars: share of trials reaching each milestone, one bar per series."""
-    fig = _figure(max(7.0, 1.2 * len(milestones)), 4.5)
+    fig = _figure(max(7.0, 1.2 * len(milestones)), 4.5 + 0.15 * len(series))
     ax = fig.add_subplot()
     width = 0.8 / max(1, len(series))
-    for i, (label, shares) in enumerate(series.items()):
+    colours = _colours(len(series))
+    for i, (shares, colour) in enumerate(zip(series.values(), colours)):
         xs = [m + (i - (len(series) - 1) / 2) * width for m in range(len(milestones))]
-        _bars_with_zeros(ax, xs, shares, width, label)
+        _bars_with_zeros(ax, xs, shares, width, colour)
     ax.set_xticks(range(len(milestones)), [m.replace("_", "\n") for m in milestones], fontsize=8)
     ax.set_ylim(0, 1.12)
     ax.set_ylabel("share of trials reaching it")
     ax.set_title(title)
     ax.grid(axis="y", alpha=0.3)
-    _legend(fig, len(series))
+    _legend(fig, list(series), colours)
     return _save(fig, path)
 
 
@@ -81,25 +95,25 @@ def category_chart(
     categories: Sequence[str], series: Mapping[str, Sequence[float]], title: str, path: Path
 ) -> Path:
     """Grouped bars: share of command lines in each category, one bar per model."""
-    fig = _figure(7, 4)
+    fig = _figure(7, 4 + 0.15 * len(series))
     ax = fig.add_subplot()
     width = 0.8 / max(1, len(series))
-    for i, (label, shares) in enumerate(series.items()):
+    colours = _colours(len(series))
+    for i, (shares, colour) in enumerate(zip(series.values(), colours)):
         xs = [c + (i - (len(series) - 1) / 2) * width for c in range(len(categories))]
-        ax.bar(xs, shares, width=width, label=label)
+        _bars_with_zeros(ax, xs, shares, width, colour)
     ax.set_xticks(range(len(categories)), [c.replace("_", " ") for c in categories])
-    ax.set_ylim(0, 1.05)
+    ax.set_ylim(0, 1.12)
     ax.set_ylabel("share of command lines")
     ax.set_title(title)
     ax.grid(axis="y", alpha=0.3)
-    _legend(fig, len(series))
+    _legend(fig, list(series), colours)
     return _save(fig, path)
 
 
-def _bars_with_zeros(ax: object, xs: Sequence[float], shares: Sequence[float], width: float, label: str) -> None:
+def _bars_with_zeros(ax: object, xs: Sequence[float], shares: Sequence[float], width: float, colour: str) -> None:
     """Bars whose 0 values stay visible (a hatched stub) and whose values are written above them."""
-    bars = ax.bar(xs, [max(v, ZERO_STUB) for v in shares], width=width, label=label)  # type: ignore[attr-defined]
-    colour = bars.patches[0].get_facecolor() if bars.patches else None
+    bars = ax.bar(xs, [max(v, ZERO_STUB) for v in shares], width=width, color=colour)  # type: ignore[attr-defined]
     for bar, value in zip(bars.patches, shares):
         if value == 0:
             bar.set_hatch("////")
@@ -116,13 +130,14 @@ def outcomes_chart(labels: Sequence[str], series: Mapping[str, Sequence[float]],
     ax = fig.add_subplot()
     height = 0.8 / max(1, len(series))
     ys = list(range(len(labels)))[::-1]
-    for i, (name, shares) in enumerate(series.items()):
+    colours = _colours(len(series))
+    for i, (shares, colour) in enumerate(zip(series.values(), colours)):
         pos = [y + ((len(series) - 1) / 2 - i) * height for y in ys]
-        bars = ax.barh(pos, [max(v, ZERO_STUB) for v in shares], height=height, label=name)
+        bars = ax.barh(pos, [max(v, ZERO_STUB) for v in shares], height=height, color=colour)
         for bar, value in zip(bars.patches, shares):
             if value == 0:
                 bar.set_hatch("////")
-                bar.set_edgecolor(bar.get_facecolor())
+                bar.set_edgecolor(colour)
                 bar.set_facecolor("none")
             ax.annotate(f"{100 * value:.0f}%", (max(value, ZERO_STUB), bar.get_y() + bar.get_height() / 2),
                         xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
@@ -131,5 +146,5 @@ def outcomes_chart(labels: Sequence[str], series: Mapping[str, Sequence[float]],
     ax.set_xlabel("share (trials; for format: steps)")
     ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
-    _legend(fig, len(series))
+    _legend(fig, list(series), colours)
     return _save(fig, path)
