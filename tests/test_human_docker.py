@@ -35,12 +35,11 @@ def driven_human(replicate_first: bool = True) -> Solver:
             await anyio.sleep(0.2)
         started = await sandbox().exec([*TASK, "start"], timeout=60)
         log.append(f"start: {started.returncode} {started.stdout}{started.stderr}")
-        print(log[-1], flush=True)
         if not started.success:
             raise RuntimeError("\n".join(log))
         if replicate_first:
             original = store_as(OriginalInstance)
-            script = PRELUDE + open(state.metadata["solution"]).read()  # noqa: PTH123, SIM115
+            script = PRELUDE + await anyio.Path(state.metadata["solution"]).read_text()
             env = {"AI_SYSTEM_DIR": original.spec.root, "LLM_PORT": str(original.spec.llm_port),
                    "AGENT_PORT": str(original.spec.agent_port), "MODEL_NAME": original.model_name,
                    "AGENT_PID": str(original.agent_pid)}
@@ -48,11 +47,10 @@ def driven_human(replicate_first: bool = True) -> Solver:
             log.append(f"solution: {done.returncode} {done.stderr[-500:]}")
         submitted = await sandbox().exec([*TASK, "submit"], input="y\n", timeout=60)
         log.append(f"submit: {submitted.returncode} {submitted.stdout}{submitted.stderr}")
-        print(log[-1], flush=True)
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         log: list[str] = []
-        with anyio.fail_after(150):
+        with anyio.fail_after(300):
             async with anyio.create_task_group() as group:
                 group.start_soon(drive, state, log)
                 state = await person(state, generate)
