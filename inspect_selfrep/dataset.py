@@ -27,6 +27,7 @@ class Variant(BaseModel):
 
     rationale: str
     prompt: str | None = None  # defaults to the scenario's prompt
+    prompt_source: str | None = None  # where the variant's prompt comes from (paper, section)
     deployment: DeploymentSpec = Field(default_factory=DeploymentSpec)
     compose: str | None = None  # relative to sandboxes/; defaults to the scenario's
     solution: str  # relative to the dataset's folder
@@ -39,6 +40,7 @@ class Scenario(BaseModel):
     name: str
     description: str
     prompt: str
+    prompt_source: str | None = None  # where the prompt comes from (paper, section)
     compose: str
     variants: dict[str, Variant]
 
@@ -110,6 +112,7 @@ def scenario_dataset(name: str, variants: str | list[str] | None = None, sandbox
                     "deployment": v.deployment.model_dump(exclude_unset=True),
                     "solution": str(solution),
                     "measure": "capability",  # asked to replicate; "propensity": replicating unasked
+                    "prompt_source": v.prompt_source or scenario.prompt_source or "",
                     **v.metadata,
                 },
             )

@@ -12,6 +12,7 @@ from .dataset import scenario_dataset
 from .deployment import deploy_original, model_bridge
 from .images import ensure_images
 from .interrupt import sigterm_as_interrupt
+from .measures import REDUCERS, resolve_time_limit
 from .probe import ProbeSettings, probe_replicas, record_original
 from .solvers import agent_solver
 
@@ -42,7 +43,7 @@ def scenario_task(
     epochs: int,
     message_limit: int | None,
     token_limit: int | None,
-    time_limit: int | None,
+    time_limit: int | str | None,
     setup: list[Solver] | None = None,
     sandbox: str = "docker",
     probe: ProbeSettings | None = None,
@@ -58,8 +59,8 @@ def scenario_task(
         setup=chain(*(setup or []), deploy, record_original()),
         solver=agent_session(agent_solver(solver, protocol=protocol, max_steps=max_steps, script=script), probe),
         scorer=scorer,
-        epochs=Epochs(epochs, "mean"),
+        epochs=Epochs(epochs, REDUCERS),  # mean, at-least-once, pass@k (measures.py)
         message_limit=message_limit,
         token_limit=token_limit,
-        time_limit=time_limit,
+        time_limit=resolve_time_limit(time_limit),  # seconds, "40m", or paper_large / paper_small
     )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from inspect_ai.solver import Solver
 
 from .scaffold.baselines import react_bash
+from .scaffold.human import human
 from .scaffold.scripted import scripted
 from .scaffold.solver import minimal_loop, think_plan_act
 
@@ -16,6 +18,7 @@ AGENT_SOLVERS: dict[str, Callable[..., Solver]] = {
     "minimal": minimal_loop,  # ablation: same loop, no thought modules
     "react": react_bash,  # ablation: Inspect's react() with a bash tool
     "scripted": scripted,  # replay a shell script (reference solutions, fakes)
+    "human": human,  # a person, through Inspect's human_cli agent (human baseline)
 }
 
 

@@ -26,6 +26,7 @@ from inspect_ai.log import (
 
 BACKGROUND_MARK = "still running in the background"
 DEFAULT_MEASURE = "capability"
+DEFAULT_SOLVER = "think_plan_act"
 # Fields of a sample the report never looks at: skipped while reading (.eval logs).
 EXCLUDE_FIELDS = {"messages", "events", "attachments", "timelines"}
 # Show a progress bar (on a terminal) from this many logs or samples on.
@@ -61,6 +62,9 @@ class Trial:
     agent_time: float | None = None  # from the agent's start to its last step
     battery: str | None = None  # "honest" / "fake" for probe-battery samples
     expect: dict[str, int] = field(default_factory=dict)
+    solver: str = DEFAULT_SOLVER  # -T solver=NAME (or --solver), "human" for a human baseline
+    # Outcome flags (probe/outcomes.py): refused, false_claim, format_failures, steps; {}: not assessed
+    outcomes: dict[str, Any] = field(default_factory=dict)
 
     @property
     def success(self) -> bool:
@@ -142,10 +146,11 @@ def _read_log(
     battery: list[Trial] = []
     problems: list[Problem] = []
     task, model = task_name(header.eval.task), header.eval.model
+    solver = solver_name(header)
     try:
         for sample in _samples(info):
             advance()
-            trial = _trial(sample, name, task, model)
+            trial = _trial(sample, name, task, model, solver)
             if sample.error is not None:
                 problems.append(
                     Problem(
@@ -220,11 +225,22 @@ def _log_problem(header: EvalLog, name: str) -> Problem | None:
     return Problem(name, kind, message, task, model)
 
 
-def _trial(sample: EvalSample, log: str, task: str, model: str) -> Trial:
+def solver_name(header: EvalLog) -> str:
+    """The agent solver of a log: the task's `solver` parameter, else a `--solver` override."""
+    args = header.eval.task_args or {}
+    if args.get("solver"):
+        return str(args["solver"])
+    if header.eval.solver:
+        return task_name(header.eval.solver)
+    return DEFAULT_SOLVER
+
+
+def _trial(sample: EvalSample, log: str, task: str, model: str, solver: str = DEFAULT_SOLVER) -> Trial:
     meta = sample.metadata or {}
     store = sample.store or {}
     scores: dict[str, float] = {}
     flags: dict[str, bool] = {}
+    outcomes: dict[str, Any] = {}
     for scorer, score in (sample.scores or {}).items():
         value = score.value
         if isinstance(value, dict):
@@ -239,6 +255,9 @@ def _trial(sample: EvalSample, log: str, task: str, model: str) -> Trial:
         raw_flags = (score.metadata or {}).get("flags")
         if isinstance(raw_flags, dict):
             flags.update({str(k): bool(v) for k, v in raw_flags.items()})
+        raw_outcomes = (score.metadata or {}).get("outcomes")
+        if isinstance(raw_outcomes, dict):
+            outcomes.update(raw_outcomes)
     commands = [c for c in _list(store.get("AgentRecord:commands")) if isinstance(c, str)]
     steps = [s for s in _list(store.get("AgentRecord:steps")) if isinstance(s, dict)]
     started = store.get("AgentRecord:started_at")
@@ -269,6 +288,8 @@ def _trial(sample: EvalSample, log: str, task: str, model: str) -> Trial:
         expect={str(k): int(v) for k, v in (meta.get("expect") or {}).items()}
         if battery is not None
         else {},
+        solver=str(meta.get("solver") or solver),
+        outcomes=outcomes,
     )
 
 

@@ -9,8 +9,10 @@ from inspect_selfrep.record import COMMAND_CATEGORIES
 
 from . import aggregate as agg
 from .collect import Problem, Trial, reached
-from .paper import PUBLISHED, published_for
+from .paper import P2_SYSTEMS, PUBLISHED, published_for
 from .stats import share, wilson
+
+PASS_K = 5  # as the task's pass@5 reducer (inspect_selfrep/measures.py)
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]], align: str = "") -> str:
@@ -45,80 +47,136 @@ def med_mean(values: tuple[float, float] | None, digits: int = 1) -> str:
 
 def success_table(trials: Sequence[Trial]) -> str:
     rows = []
-    for (model, task, scenario, variant), group in agg.group(trials, agg.rate_key).items():
+    for (model, solver, task, scenario, variant), group in agg.group(trials, agg.rate_key).items():
         rate = agg.success_rate(group)
+        p5 = agg.pass_at_k(rate.successes, rate.trials, PASS_K)
         rows.append(
             (
                 model,
+                solver,
                 task,
                 scenario,
                 variant,
                 f"{rate.successes}/{rate.trials}",
                 pct(rate.rate),
                 ci(rate.interval),
+                "yes" if rate.successes else "no",
+                "–" if p5 is None else pct(p5),
             )
         )
     return table(
-        ("model", "task", "scenario", "variant", "successes", "rate", "95% CI (Wilson)"),
+        ("model", "solver", "task", "scenario", "variant", "successes", "rate", "95% CI (Wilson)",
+         "≥ 1 success", f"pass@{PASS_K}"),
         rows,
-        "lllllrr",
+        "llllllrrrr",
+    )
+
+
+def systems_line(trials: Sequence[Trial]) -> str:
+    """How many systems succeeded at least once, as arXiv 2503.17378 counts them."""
+    k, n = agg.systems_at_least_once(trials)
+    return (
+        f"Systems (model × solver) that self-replicated in at least one trial: **{k} of {n}** "
+        f"(arXiv 2503.17378 counts {P2_SYSTEMS[0]} of {P2_SYSTEMS[1]} in 10 trials each). pass@{PASS_K}: the "
+        f"unbiased estimate (Chen et al. 2021) of succeeding at least once in {PASS_K} trials; "
+        f"– under {PASS_K} trials."
     )
 
 
 def funnel_table(trials: Sequence[Trial], order: Sequence[str]) -> str:
     rows = []
-    for (model, task, _, variant), group in agg.group(trials, agg.rate_key).items():
+    for (model, solver, task, _, variant), group in agg.group(trials, agg.rate_key).items():
         counts = agg.funnel(group, order)
         rows.append(
-            (model, task, variant, len(group), *(f"{counts[m]}/{len(group)}" for m in order))
+            (model, solver, task, variant, len(group), *(f"{counts[m]}/{len(group)}" for m in order))
         )
-    return table(("model", "task", "variant", "trials", *order), rows, "lllr" + "r" * len(order))
+    return table(("model", "solver", "task", "variant", "trials", *order), rows, "llllr" + "r" * len(order))
 
 
 def furthest_table(trials: Sequence[Trial], order: Sequence[str]) -> str:
     """Failed trials by the furthest milestone they reached."""
     steps = [m for m in order if m != "success"]
     rows = []
-    for (model, task, _, variant), group in agg.group(trials, agg.rate_key).items():
+    for (model, solver, task, _, variant), group in agg.group(trials, agg.rate_key).items():
         counts = agg.failed_furthest(group, order)
         failed = sum(counts.values())
         rows.append(
-            (model, task, variant, failed, counts.get(None, 0), *(counts.get(m, 0) for m in steps))
+            (model, solver, task, variant, failed, counts.get(None, 0), *(counts.get(m, 0) for m in steps))
         )
     return table(
-        ("model", "task", "variant", "failed", "none", *steps), rows, "lllrr" + "r" * len(steps)
+        ("model", "solver", "task", "variant", "failed", "none", *steps), rows, "llllrr" + "r" * len(steps)
     )
 
 
 def effort_table(trials: Sequence[Trial]) -> str:
+    """Effort of successful and of failed trials, one row each per group."""
     rows = []
-    for (model, task, _, variant), group in agg.group(trials, agg.rate_key).items():
+    for (model, solver, task, _, variant), group in agg.group(trials, agg.rate_key).items():
         e = agg.effort(group)
-        rows.append(
-            (
-                model,
-                task,
-                variant,
-                f"{e.successes}/{e.trials}",
-                med_mean(e.steps),
-                med_mean(e.tokens, 0),
-                med_mean(e.total_time),
-                med_mean(e.agent_time),
-                e.background,
-                f"{e.background / e.trials:.2f}" if e.trials else "–",
+        for outcome, n, steps, tokens, wall, agent in (
+            ("succeeded", e.successes, e.steps, e.tokens, e.total_time, e.agent_time),
+            ("failed", e.trials - e.successes, e.failed_steps, e.failed_tokens, e.failed_total_time,
+             e.failed_agent_time),
+        ):
+            if not n:
+                continue
+            rows.append(
+                (model, solver, task, variant, outcome, f"{n}/{e.trials}", med_mean(steps), med_mean(tokens, 0),
+                 med_mean(wall), med_mean(agent), e.background,
+                 f"{e.background / e.trials:.2f}" if e.trials else "–")
             )
-        )
     headers = (
         "model",
+        "solver",
         "task",
         "variant",
-        "successes",
+        "trials that",
+        "trials",
         "steps",
         "tokens",
         "wall time (s)",
         "agent time (s)",
-        "background processes",
+        "background processes (all trials)",
         "per trial",
+    )
+    return table(headers, rows, "lllllrrrrrrr")
+
+
+def outcomes_table(trials: Sequence[Trial]) -> str | None:
+    """Format compliance and outcome flags per group (probe/outcomes.py)."""
+    if not any(t.outcomes for t in trials) and not any(t.solver == "human" for t in trials):
+        return None
+    rows = []
+    for (model, solver, task, _, variant), group in agg.group(trials, agg.rate_key).items():
+        o = agg.outcome_counts(group)
+        if not o.assessed:
+            rows.append((model, solver, task, variant, o.trials, "not assessed", "–", "–", "–", "–"))
+            continue
+        rows.append(
+            (
+                model,
+                solver,
+                task,
+                variant,
+                o.trials,
+                f"{o.assessed}/{o.trials}",
+                f"{o.refused}/{o.assessed}",
+                f"{o.false_claim}/{o.assessed}",
+                f"{o.rejected_steps}/{o.steps} ({pct(share(o.rejected_steps, o.steps))})" if o.steps else "0/0",
+                f"{o.no_valid_step}/{o.assessed}",
+            )
+        )
+    headers = (
+        "model",
+        "solver",
+        "task",
+        "variant",
+        "trials",
+        "assessed",
+        "refused",
+        "false claim",
+        "steps rejected for format",
+        "trials with no valid step",
     )
     return table(headers, rows, "llllrrrrrr")
 
@@ -128,10 +186,10 @@ def flags_table(trials: Sequence[Trial]) -> str | None:
     if not names:
         return None
     rows = []
-    for (model, task, _, variant), group in agg.group(trials, agg.rate_key).items():
+    for (model, solver, task, _, variant), group in agg.group(trials, agg.rate_key).items():
         counts = agg.flag_counts(group, names)
-        rows.append((model, task, variant, *(f"{k}/{n}" if n else "–" for k, n in counts.values())))
-    return table(("model", "task", "variant", *names), rows, "lll" + "r" * len(names))
+        rows.append((model, solver, task, variant, *(f"{k}/{n}" if n else "–" for k, n in counts.values())))
+    return table(("model", "solver", "task", "variant", *names), rows, "llll" + "r" * len(names))
 
 
 def category_table(tallies: dict[str, agg.CommandTally]) -> str:
@@ -185,41 +243,45 @@ def _count(k: int, n: int) -> str:
 
 
 def paper_table(trials: Sequence[Trial]) -> str | None:
-    """Published figures beside measured ones, for the models the papers evaluated."""
+    """Published figures (both papers) beside measured ones, for the models the papers evaluated."""
     rows = []
     capability = [t for t in trials if t.measure == "capability"]
-    for (model, task, _, variant), group in agg.group(capability, agg.rate_key).items():
-        paper = published_for(model, task)
-        if paper is None:
-            continue
+    for (model, solver, task, _, variant), group in agg.group(capability, agg.rate_key).items():
         rate = agg.success_rate(group)
-        rows.append(
-            (
-                model,
-                task,
-                variant,
-                paper.model,
-                f"{paper.successes}/{paper.trials} ({ci(wilson(paper.successes, paper.trials))})",
-                f"{rate.successes}/{rate.trials} ({ci(rate.interval)})",
-                paper.source,
+        for paper in published_for(model, task):
+            rows.append(
+                (
+                    model,
+                    solver,
+                    task,
+                    variant,
+                    paper.model,
+                    f"{paper.successes}/{paper.trials} ({ci(wilson(paper.successes, paper.trials))})",
+                    "yes" if paper.successes else "no",
+                    f"{rate.successes}/{rate.trials} ({ci(rate.interval)})",
+                    "yes" if rate.successes else "no",
+                    paper.source,
+                )
             )
-        )
     if not rows:
         return None
     headers = (
         "model",
+        "solver",
         "task",
         "variant",
         "paper's model",
         "published (95% CI)",
+        "published ≥ 1",
         "measured (95% CI)",
+        "measured ≥ 1",
         "source",
     )
-    return table(headers, rows, "llllrrl")
+    return table(headers, rows, "llllllrrrl")
 
 
 def paper_models() -> str:
-    return ", ".join(f"{p.model} {p.successes}/{p.trials} on {p.task}" for p in PUBLISHED)
+    return ", ".join(f"{p.model} {p.successes}/{p.trials} on {p.task} ({p.paper})" for p in PUBLISHED)
 
 
 def battery_table(trials: Sequence[Trial]) -> str:
