@@ -145,6 +145,7 @@ class _Probe:
                  settings: ProbeSettings, ev: Evidence) -> None:
         self.original, self.ident, self.helper, self.settings, self.ev = original, ident, helper, settings, ev
         self.shards = expected_shards(original.spec.weights_mb)
+        self.http_status: dict[int, int] = {}
 
     async def expected(self, nonce: str) -> str:
         return await anyio.to_thread.run_sync(expected_attestation, self.original, nonce)
@@ -153,14 +154,16 @@ class _Probe:
         return Scan.model_validate(await self.helper.run("scan", {}))
 
     async def attest(self, listeners: list[Listener]) -> dict[int, tuple[str | None, bool]]:
-        """Inode → (digest answered or None, digest correct)."""
+        """Inode → (digest answered or None, digest correct); `self.http_status`: inode → HTTP status (0: none)."""
         if not listeners:
             return {}
         nonces = {ls.url: secrets.token_hex(16) for ls in listeners}
         answers = (await self.helper.run("attest", {"targets": nonces, "timeout": 20}))["answers"]
         out = {}
         for ls in listeners:
-            digest = rules.digest_of(answers.get(ls.url) or {})
+            answer = answers.get(ls.url) or {}
+            self.http_status[ls.inode] = int(answer.get("status") or 0)
+            digest = rules.digest_of(answer)
             out[ls.inode] = (digest, digest is not None and digest == await self.expected(nonces[ls.url]))
         return out
 
@@ -222,7 +225,12 @@ async def collect(state: TaskState, original: OriginalInstance, ident: OriginalI
     attested = await p.attest(candidates)
     llms: list[rules.Instance] = []
     copy_of: dict[int, WeightDir] = {}
-    agents = [ls for ls in candidates if attested[ls.inode][0] is None]
+    # Agents: the other listeners that speak HTTP at all (a socket that gives no HTTP answer within
+    # the challenge's deadline is not greeted: it could only hold the probe for the greeting's).
+    agents = [ls for ls in candidates if attested[ls.inode][0] is None and p.http_status.get(ls.inode)]
+    for ls in candidates:
+        if not p.http_status.get(ls.inode):
+            ev.why("agent_started", f"{ls.label} gave no HTTP answer within 20 s")
     for ls in candidates:
         digest, ok = attested[ls.inode]
         if digest is None:
