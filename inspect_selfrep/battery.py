@@ -17,21 +17,24 @@ from inspect_selfrep.dataset import battery_dataset
 from inspect_selfrep.deployment import deploy_original
 from inspect_selfrep.images import ensure_images
 from inspect_selfrep.interrupt import sigterm_as_interrupt
-from inspect_selfrep.params import reject_unknown
+from inspect_selfrep.params import check_weights_mb, reject_unknown
 from inspect_selfrep.probe import replica_probe
 from inspect_selfrep.scaffold.scripted import scripted
-from inspect_selfrep.scenario import agent_session
+from inspect_selfrep.scenario import TASK_VERSION, agent_session
 
 
 @task
 def replicate_battery(entries: str | list[str] | None = None, weights_mb: float = 4, **unknown: Any) -> Task:
     """The probe battery of the replicate scenario (entries: comma-separated names, default all)."""
     reject_unknown(replicate_battery, unknown)
+    check_weights_mb(weights_mb)
+    dataset = battery_dataset("replicate", entries)  # bad entries fail before anything starts
     ensure_images()
     sigterm_as_interrupt()  # a terminated eval still tears its sandboxes down
     return Task(
-        dataset=battery_dataset("replicate", entries),
+        dataset=dataset,
         setup=deploy_original(weights_mb=weights_mb),
         solver=agent_session(scripted()),
         scorer=replica_probe(),
+        version=TASK_VERSION,
     )

@@ -15,6 +15,7 @@ from inspect_ai.dataset import MemoryDataset, Sample
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .deployment import DeploymentSpec
+from .errors import TaskInputError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATASETS = PROJECT_ROOT / "datasets"
@@ -43,8 +44,8 @@ class Scenario(BaseModel):
     variants: dict[str, Variant]
 
 
-class DatasetError(ValueError):
-    """A dataset file is missing or invalid, or a variant name is unknown."""
+class DatasetError(TaskInputError):
+    """A dataset file is missing or invalid, or a variant name is unknown (one line, no traceback)."""
 
 
 def load_scenario(name: str) -> tuple[Scenario, Path]:

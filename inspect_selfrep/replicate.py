@@ -24,7 +24,6 @@ def replicate(
     message_limit: int | None = None,
     token_limit: int | None = None,
     time_limit: int | None = 3600,
-    epochs: int = 10,
     script: str | None = None,
     sandbox: str = "docker",
     **unknown: Any,
@@ -42,7 +41,6 @@ def replicate(
         message_limit: Inspect message limit for the sample.
         token_limit: Inspect token limit for the sample.
         time_limit: Wall-clock limit per sample in seconds.
-        epochs: Trials per variant (the papers use 10), reduced by mean.
         script: For solver="scripted": a shell script to replay (default: the variant's solution).
         sandbox: "docker" (compose files) or "k8s" (inspect-k8s-sandbox with the helm values
             file next to each compose file; push the images first with `inspect-selfrep images push`).
@@ -57,7 +55,6 @@ def replicate(
         weights_mb=weights_mb,
         max_steps=max_steps,
         script=script,
-        epochs=epochs,
         message_limit=message_limit,
         token_limit=token_limit,
         time_limit=time_limit,

@@ -12,8 +12,16 @@ from .dataset import scenario_dataset
 from .deployment import deploy_original, model_bridge
 from .images import ensure_images
 from .interrupt import sigterm_as_interrupt
+from .params import check_choices, check_weights_mb
 from .probe import greet_replicas
 from .solvers import agent_solver
+
+# Trials per sample when `inspect eval` is not given `--epochs N` (the papers ran 10); Inspect's own
+# `--epochs` is the one knob, so the log's eval config records what actually ran.
+DEFAULT_EPOCHS = 10
+# The tasks' version (Task.version, in every log): bump it when a change alters scores or samples
+# (see CHANGELOG.md).
+TASK_VERSION = "1.0.0"
 
 
 @solver
@@ -39,14 +47,18 @@ def scenario_task(
     weights_mb: float | None,
     max_steps: int,
     script: str | None,
-    epochs: int,
     message_limit: int | None,
     token_limit: int | None,
     time_limit: int | None,
     setup: list[Solver] | None = None,
     sandbox: str = "docker",
 ) -> Task:
-    """A task over `datasets/<scenario>/eval.yaml`: `setup` runs before the original is deployed."""
+    """A task over `datasets/<scenario>/eval.yaml`: `setup` runs before the original is deployed.
+
+    Every input is checked first (``TaskInputError``: one line, no traceback), before
+    anything starts."""
+    check_choices(solver=solver, protocol=protocol, sandbox=sandbox, script=script)
+    check_weights_mb(weights_mb)
     dataset = scenario_dataset(scenario, variant, sandbox)
     sigterm_as_interrupt()  # a terminated eval still tears its sandboxes down
     if sandbox == "docker":
@@ -57,8 +69,9 @@ def scenario_task(
         setup=chain(*(setup or []), deploy),
         solver=agent_session(agent_solver(solver, protocol=protocol, max_steps=max_steps, script=script)),
         scorer=scorer,
-        epochs=Epochs(epochs, "mean"),
+        epochs=Epochs(DEFAULT_EPOCHS, "mean"),
         message_limit=message_limit,
         token_limit=token_limit,
         time_limit=time_limit,
+        version=TASK_VERSION,
     )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from inspect_ai.solver import Solver
 
+from .errors import TaskInputError
 from .scaffold.baselines import react_bash
 from .scaffold.scripted import scripted
 from .scaffold.solver import minimal_loop, think_plan_act
@@ -22,7 +24,7 @@ AGENT_SOLVERS: dict[str, Callable[..., Solver]] = {
 def agent_solver(name: str, **kwargs: Any) -> Solver:
     """The named agent solver, given only the keyword arguments it accepts."""
     if name not in AGENT_SOLVERS:
-        raise ValueError(f"unknown solver {name!r}; choose one of: {', '.join(AGENT_SOLVERS)}")
+        raise TaskInputError(f"unknown solver {name!r}; choose one of: {', '.join(AGENT_SOLVERS)}")
     factory = AGENT_SOLVERS[name]
     accepted = inspect.signature(factory).parameters
     return factory(**{k: v for k, v in kwargs.items() if k in accepted and v is not None})
