@@ -32,7 +32,7 @@ ls /var/run/docker.sock 2>/dev/null || true
 
 
 def _task(**kwargs):
-    return replicate(variant=kwargs.pop("variant", "all"), solver="scripted", epochs=1, weights_mb=4, **kwargs)
+    return replicate(variant=kwargs.pop("variant", "all"), solver="scripted", weights_mb=4, **kwargs)
 
 
 @pytest.fixture(scope="module")
