@@ -33,9 +33,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .paths import SANDBOXES
+
 BASE_IMAGE = "inspect-selfrep/debian:bookworm"
 SANDBOX_IMAGE = "inspect-selfrep/sandbox:latest"
-IMAGE_DIR = Path(__file__).resolve().parent.parent / "sandboxes" / "image"
+IMAGE_DIR = SANDBOXES / "image"  # a checkout's sandboxes/, or the installed wheel's copy
 
 SUITE = "bookworm"
 VARIANT = "minbase"
@@ -588,8 +590,8 @@ def _read_text(path: Path) -> str:
         return path.read_text()
     except OSError as exc:
         raise ImageBuildError(
-            f"Cannot read {path} ({exc}): the image builder needs the sandboxes/ folder "
-            "of a source checkout (`pip install -e .`)."
+            f"Cannot read {path} ({exc}): the image builder needs the package's sandboxes/ "
+            "folder (reinstall inspect_selfrep)."
         ) from None
 
 
