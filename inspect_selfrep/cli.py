@@ -20,7 +20,7 @@ Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], Non
 def _images_build(args: argparse.Namespace) -> int:
     from inspect_selfrep.images import build_images
 
-    for image in build_images(force=args.force, from_registry=args.from_registry):
+    for image in build_images(force=args.force, from_registry=args.from_registry or None):
         state = "cached" if image.cached else "built"
         print(
             f"{image.name}: {state} in {image.seconds:.1f} s, "
@@ -69,8 +69,9 @@ def register_images(commands: argparse._SubParsersAction[argparse.ArgumentParser
     build.add_argument(
         "--from-registry",
         action="store_true",
-        help="make the base from a pulled debian:bookworm-slim instead of "
-        "mmdebstrap (only on machines that can pull)",
+        help="make the base from a pulled debian:bookworm-slim instead of mmdebstrap (only on "
+        "machines that can pull; without the flag this route is taken by itself when mmdebstrap "
+        "is missing and cannot be installed)",
     )
     build.set_defaults(func=_images_build)
 
