@@ -119,9 +119,52 @@ def register_report(commands: argparse._SubParsersAction[argparse.ArgumentParser
     report.set_defaults(func=_report)
 
 
+# ----------------------------------------------------------------------------- check
+
+
+def _check(args: argparse.Namespace) -> int:
+    """Exit 1 unless the log (default: the newest under the log dir) succeeded with no sample errors.
+
+    ``inspect eval`` exits 0 when samples error; this says so in one line per log."""
+    from inspect_ai.log import list_eval_logs, read_eval_log
+
+    paths = list(args.logs)
+    if not paths:
+        logs = list_eval_logs(args.log_dir)  # newest first
+        if not logs:
+            print(f"inspect-selfrep check: no logs in {args.log_dir}", file=sys.stderr)
+            return 1
+        paths = [logs[0].name]
+    failed = 0
+    for path in paths:
+        log = read_eval_log(path)
+        samples = log.samples or []
+        errors = [s for s in samples if s.error is not None]
+        ok = log.status == "success" and samples and not errors
+        first = errors[0].error.message.strip().splitlines()[0] if errors and errors[0].error else ""
+        if log.error and not first:
+            first = log.error.message.strip().splitlines()[0]
+        print(f"{'ok' if ok else 'FAILED'}: {path}: status {log.status}, {len(samples) - len(errors)} of "
+              f"{len(samples)} samples scored" + (f"; first error: {first}" if first else ""))
+        failed += not ok
+    return 1 if failed else 0
+
+
+def register_check(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    import os
+
+    check = commands.add_parser(
+        "check", help="exit 1 unless an eval log succeeded with every sample scored (inspect eval exits 0)"
+    )
+    check.add_argument("logs", nargs="*", help="log files (default: the newest in --log-dir)")
+    check.add_argument("--log-dir", default=os.environ.get("INSPECT_LOG_DIR", "logs"),
+                       help="where to look for the newest log (default: $INSPECT_LOG_DIR or logs/)")
+    check.set_defaults(func=_check)
+
+
 # ----------------------------------------------------------------------------- main
 
-COMMANDS: list[Register] = [register_images, register_report]
+COMMANDS: list[Register] = [register_images, register_report, register_check]
 
 
 def build_parser() -> argparse.ArgumentParser:
