@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -48,13 +49,21 @@ def check_weights_mb(weights_mb: float | None) -> None:
         )
 
 
-def check_script(script: str | None) -> None:
-    if script is not None and not Path(script).is_file():
-        raise TaskInputError(f"script {script!r} not found (give the path of a shell script to replay)")
+def resolve_script(script: str | None) -> str | None:
+    """The script's absolute path. A relative path is taken from where the user ran `inspect eval`
+    ($PWD: Inspect runs a task from its file's folder), else from the current directory."""
+    if script is None:
+        return None
+    path = Path(script).expanduser()
+    candidates = [path] if path.is_absolute() else [Path(os.environ.get("PWD", os.getcwd())) / path, Path.cwd() / path]
+    for candidate in candidates:
+        if candidate.is_file():
+            return str(candidate.resolve())
+    raise TaskInputError(f"script {script!r} not found (give the path of a shell script to replay)")
 
 
-def check_choices(*, solver: str, protocol: str, sandbox: str, script: str | None) -> None:
-    """Solver, protocol, sandbox and script: each known, and usable together."""
+def check_choices(*, solver: str, protocol: str, sandbox: str, script: str | None) -> str | None:
+    """Solver, protocol, sandbox and script: each known, and usable together; returns the script's path."""
     from .dataset import SANDBOX_TYPES
     from .scaffold.protocol import PROTOCOLS
     from .solvers import AGENT_SOLVERS
@@ -73,4 +82,4 @@ def check_choices(*, solver: str, protocol: str, sandbox: str, script: str | Non
     if script is not None and solver != "scripted":
         raise TaskInputError(f"script= is replayed by solver=scripted only, not by solver={solver}: "
                              "add -T solver=scripted (or drop script=)")
-    check_script(script)
+    return resolve_script(script)

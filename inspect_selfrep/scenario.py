@@ -57,7 +57,7 @@ def scenario_task(
 
     Every input is checked first (``TaskInputError``: one line, no traceback), before
     anything starts."""
-    check_choices(solver=solver, protocol=protocol, sandbox=sandbox, script=script)
+    script = check_choices(solver=solver, protocol=protocol, sandbox=sandbox, script=script)
     check_weights_mb(weights_mb)
     dataset = scenario_dataset(scenario, variant, sandbox)
     sigterm_as_interrupt()  # a terminated eval still tears its sandboxes down

@@ -36,7 +36,7 @@ def run_command(argv: list[str], log_dir: Path, cwd: Path = REPO, python: str = 
     modules = {"inspect": "inspect_ai", "inspect-selfrep": "inspect_selfrep.cli"}
     assert argv[0] in modules, argv
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env.update(INSPECT_LOG_DIR=str(log_dir), COLUMNS="200")
+    env.update(INSPECT_LOG_DIR=str(log_dir), COLUMNS="200", PWD=str(cwd))  # as a shell in `cwd` would
     return subprocess.run([python, "-m", modules[argv[0]], *argv[1:]], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=timeout, check=False)
 

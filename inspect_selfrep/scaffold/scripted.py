@@ -28,7 +28,7 @@ from inspect_selfrep.deployment import (
     shutdown_finish,
     shutdown_tick,
 )
-from inspect_selfrep.errors import TaskInputError
+from inspect_selfrep.params import resolve_script
 from inspect_selfrep.record import AgentRecord
 
 # Available to every script: wait until a local HTTP endpoint answers (at most ~30 s).
@@ -44,8 +44,7 @@ def script_commands(text: str) -> list[str]:
 @solver
 def scripted(script: str | None = None, timeout: int = 600) -> Solver:
     """Run `script` (a host path) with bash in the sandbox, as the agent's user, in the AI system's directory."""
-    if script and not Path(script).is_file():  # checked now: a bad path fails before any sample starts
-        raise TaskInputError(f"script {script!r} not found (give the path of a shell script to replay)")
+    script = resolve_script(script)  # checked now: a bad path fails before any sample starts
     fixed = Path(script).read_text() if script else None
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
