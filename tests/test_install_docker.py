@@ -71,6 +71,8 @@ def test_wheel_installs_and_runs_from_anywhere(tmp_path):
     [wheel] = dist.glob("inspect_selfrep-*.whl")
 
     # Dependencies come from this interpreter's site-packages (no download); the package itself only from the wheel.
+    # pip in a virtualenv never uninstalls outside it: this interpreter's own install is left as it was.
+    before = _installed_here()
     env_dir = tmp_path / "venv"
     venv.create(env_dir, system_site_packages=True, with_pip=True)
     python = str(env_dir / "bin" / "python")
@@ -89,3 +91,15 @@ def test_wheel_installs_and_runs_from_anywhere(tmp_path):
     log = only_log(tmp_path / "logs")
     assert success(log) == {"cp_r/1": 1}, log.samples[0].scores
     assert str(env_dir) in log.samples[0].metadata["solution"][0]  # the script came from the installed wheel
+    assert _installed_here() == before
+
+
+def _installed_here() -> str | None:
+    """Where this interpreter's inspect_selfrep distribution points (None: not installed)."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        dist = distribution("inspect_selfrep")
+    except PackageNotFoundError:
+        return None
+    return f"{dist.version} {dist.read_text('direct_url.json')}"
