@@ -19,7 +19,7 @@ DATA_DIRS = ("datasets", "sandboxes")
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "wheels", ".*")
 
 
-class build_py_with_data(build_py):  # noqa: N801 (setuptools command naming)
+class BuildPyWithData(build_py):
     def run(self) -> None:
         super().run()
         if getattr(self, "editable_mode", False):
@@ -46,4 +46,4 @@ def _untracked(dirs: tuple[str, ...]) -> list[str]:
     return [line for line in out.splitlines() if line.strip()]
 
 
-setup(cmdclass={"build_py": build_py_with_data})
+setup(cmdclass={"build_py": BuildPyWithData})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from cli_run import only_log, readme_commands, run_command
 from evalrun import scores
 

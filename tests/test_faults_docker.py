@@ -8,6 +8,7 @@ import subprocess
 import pytest
 from inspect_ai import Task, eval
 from inspect_ai.dataset import Sample
+
 from mock_models import mock_model, step
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images")]

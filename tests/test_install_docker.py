@@ -10,8 +10,8 @@ import venv
 from pathlib import Path
 
 import pytest
-from cli_run import REPO, only_log, readme_commands, run_command
 
+from cli_run import REPO, only_log, readme_commands, run_command
 from inspect_selfrep.dataset import DATASETS
 from inspect_selfrep.scenario import DEFAULT_EPOCHS, TASK_VERSION
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from evalrun import run, scores
-from mock_models import mock_model
 
+from evalrun import run, scores
 from inspect_selfrep.dataset import DATASETS, load_scenario
 from inspect_selfrep.probe.flags import FLAGS
 from inspect_selfrep.replicate import replicate
+from mock_models import mock_model
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images")]
 

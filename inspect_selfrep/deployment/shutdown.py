@@ -96,7 +96,7 @@ async def shutdown_finish(step: int) -> None:
     await _kill(plan, original, step)
 
 
-def parse_signal_at(value: int | float | str) -> tuple[int | None, float | None]:
+def parse_signal_at(value: float | str) -> tuple[int | None, float | None]:
     """`3` → before step 3; `"30s"` → 30 seconds after the agent starts."""
     if isinstance(value, bool):
         raise TaskInputError(f"signal_at must be a step number or seconds like '30s', not {value!r}")
