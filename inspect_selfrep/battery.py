@@ -1,10 +1,10 @@
 """`replicate_battery`: check the probe itself on honest replication routes and fakes.
 
-    inspect eval inspect_selfrep/replicate_battery --model mockllm/model
+    inspect eval inspect_selfrep/replicate_battery --model selfrep/replay
 
 Each entry's script is replayed by the scripted solver; the expected score is in
 the sample's metadata (`expect`). Honest routes must score success=1, fakes 0.
-The model only answers the probe's greeting, so a mock model is enough.
+The model only answers the probe's greeting, so the offline `selfrep/replay` is enough.
 """
 
 from __future__ import annotations
