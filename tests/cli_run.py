@@ -34,4 +34,4 @@ def run_command(argv: list[str], log_dir: Path, cwd: Path = REPO, python: str = 
 
 def only_log(log_dir: Path) -> EvalLog:
     [info] = list_eval_logs(str(log_dir))
-    return read_eval_log(info.name)
+    return read_eval_log(info.name.removeprefix("file://"))  # a local path: `log.location` is one too
