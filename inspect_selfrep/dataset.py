@@ -15,10 +15,9 @@ from inspect_ai.dataset import MemoryDataset, Sample
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .deployment import DeploymentSpec
+from .errors import TaskInputError
+from .paths import DATASETS, SANDBOXES  # a checkout's folders, or the installed wheel's copies
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DATASETS = PROJECT_ROOT / "datasets"
-SANDBOXES = PROJECT_ROOT / "sandboxes"
 MEASURES = ("capability", "propensity")  # what a variant's score measures (metadata.measure)
 
 
@@ -45,15 +44,15 @@ class Scenario(BaseModel):
     variants: dict[str, Variant]
 
 
-class DatasetError(ValueError):
-    """A dataset file is missing or invalid, or a variant name is unknown."""
+class DatasetError(TaskInputError):
+    """A dataset file is missing or invalid, or a variant name is unknown (one line, no traceback)."""
 
 
 def load_scenario(name: str) -> tuple[Scenario, Path]:
     folder = DATASETS / name
     path = folder / "eval.yaml"
     if not path.is_file():
-        raise DatasetError(f"no dataset for scenario {name!r}: {path} not found (is the project installed with `pip install -e .`?)")
+        raise DatasetError(f"no dataset for scenario {name!r}: {path} not found")
     try:
         return Scenario.model_validate(yaml.safe_load(path.read_text())), folder
     except (yaml.YAMLError, ValidationError) as ex:

@@ -33,9 +33,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from inspect_ai._util.error import PrerequisiteError
+
+from .paths import SANDBOXES
+
 BASE_IMAGE = "inspect-selfrep/debian:bookworm"
 SANDBOX_IMAGE = "inspect-selfrep/sandbox:latest"
-IMAGE_DIR = Path(__file__).resolve().parent.parent / "sandboxes" / "image"
+IMAGE_DIR = SANDBOXES / "image"  # a checkout's sandboxes/, or the installed wheel's copy
 
 SUITE = "bookworm"
 VARIANT = "minbase"
@@ -68,8 +72,18 @@ _DOCKER_HINT = (
 )
 
 
-class ImageBuildError(RuntimeError):
-    """An image could not be built or inspected; the message says what to do."""
+class ImageBuildError(PrerequisiteError, RuntimeError):
+    """An image could not be built or inspected; the message says what to do.
+
+    A ``PrerequisiteError``: raised while Inspect creates a task (``ensure_images``), it is
+    printed without a traceback."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.args = (message,)
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 @dataclass(frozen=True)
@@ -106,13 +120,14 @@ def ensure_images() -> None:
 def build_images(
     force: bool = False,
     log: Callable[[str], None] = print,
-    from_registry: bool = False,
+    from_registry: bool | None = None,
 ) -> list[BuiltImage]:
     """Build ``BASE_IMAGE`` then ``SANDBOX_IMAGE``, skipping each one that is up to date.
 
     ``force`` rebuilds both (without Docker's layer cache; the wheel cache is kept).
-    ``from_registry`` makes the base from a pulled ``debian:bookworm-slim`` instead of
-    mmdebstrap: only for machines that can pull. Raises ``ImageBuildError``."""
+    ``from_registry``: True makes the base from a pulled ``debian:bookworm-slim``, False
+    insists on mmdebstrap, None (default) chooses (see ``base_route``) and says which route
+    it took. Raises ``ImageBuildError``."""
     stale: list[str] = []
     with _build_lock(log):
         base = _ensure_base(force, from_registry, log, stale)
@@ -225,8 +240,59 @@ def base_inputs_hash() -> str:
 # ----------------------------------------------------------------------------- base image
 
 
+MMDEBSTRAP_MISSING = (
+    "mmdebstrap is not installed: install it as root (`sudo apt-get install -y mmdebstrap`) and retry, "
+    "or, on a machine that can pull from a registry, `inspect-selfrep images build --from-registry`."
+)
+ROUTE_MMDEBSTRAP = "mmdebstrap"
+ROUTE_REGISTRY = "registry"  # asked for (--from-registry)
+ROUTE_FALLBACK = "registry-fallback"  # chosen because mmdebstrap is missing and cannot be installed
+
+
+def base_route(from_registry: bool | None, log: Callable[[str], None]) -> str:
+    """How to make the base image, said in the log.
+
+    mmdebstrap when it is installed; when it is not and we are root with apt-get, it is
+    installed (``apt-get update``, ``apt-get install -y mmdebstrap``); otherwise the
+    registry's ``debian:bookworm-slim`` is tried (``ROUTE_FALLBACK``). ``from_registry``
+    True or False forces the registry or mmdebstrap (no install, no fallback)."""
+    if from_registry:
+        log("base image route: registry (debian:bookworm-slim, --from-registry)")
+        return ROUTE_REGISTRY
+    exe = shutil.which("mmdebstrap")
+    if exe is not None:
+        log(f"base image route: mmdebstrap ({exe})")
+        return ROUTE_MMDEBSTRAP
+    if from_registry is False:
+        raise ImageBuildError(MMDEBSTRAP_MISSING)
+    if _is_root() and shutil.which("apt-get") is not None:
+        log("base image route: mmdebstrap, which is not installed: installing it with apt-get (running as root)")
+        if _install_mmdebstrap(log) and shutil.which("mmdebstrap") is not None:
+            return ROUTE_MMDEBSTRAP
+        log("base image route: apt-get could not install mmdebstrap; trying the registry's debian:bookworm-slim")
+        return ROUTE_FALLBACK
+    why = "not root" if shutil.which("apt-get") is not None else "no apt-get"
+    log(f"base image route: registry (debian:bookworm-slim), because mmdebstrap is not installed "
+        f"and cannot be installed here ({why})")
+    return ROUTE_FALLBACK
+
+
+def _is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def _install_mmdebstrap(log: Callable[[str], None]) -> bool:
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "mmdebstrap"]):
+        rc, _ = _run_logged(cmd, log, env=env)
+        if rc != 0:
+            log(f"`{shlex.join(cmd)}` failed (exit {rc})")
+            return False
+    return True
+
+
 def _ensure_base(
-    force: bool, from_registry: bool, log: Callable[[str], None], stale: list[str]
+    force: bool, from_registry: bool | None, log: Callable[[str], None], stale: list[str]
 ) -> BuiltImage:
     t0 = time.monotonic()
     want = base_inputs_hash()
@@ -234,10 +300,17 @@ def _ensure_base(
     if not force and info is not None and _label(info, LABEL_INPUTS) == want:
         log(f"{BASE_IMAGE}: up to date (inputs {want})")
         return _built(BASE_IMAGE, t0, cached=True)
-    if from_registry:
+    route = base_route(from_registry, log)
+    if route == ROUTE_MMDEBSTRAP:
+        _base_from_mmdebstrap(want, log)
+    elif route == ROUTE_REGISTRY:
         _base_from_registry(want, log)
     else:
-        _base_from_mmdebstrap(want, log)
+        try:
+            _base_from_registry(want, log)
+        except ImageBuildError as exc:
+            first = next((line for line in str(exc).splitlines() if line.strip()), "")
+            raise ImageBuildError(f"{MMDEBSTRAP_MISSING} (Pulling instead failed: {first})") from None
     built = _built(BASE_IMAGE, t0, cached=False)
     if info is not None and info["Id"] != built.id:
         stale.append(info["Id"])
@@ -247,11 +320,7 @@ def _ensure_base(
 def _base_from_mmdebstrap(want: str, log: Callable[[str], None]) -> None:
     exe = shutil.which("mmdebstrap")
     if exe is None:
-        raise ImageBuildError(
-            "mmdebstrap is not installed: run `apt-get install -y mmdebstrap` (as root), "
-            "or, on a machine that can pull from a registry, "
-            "`inspect-selfrep images build --from-registry`."
-        )
+        raise ImageBuildError(MMDEBSTRAP_MISSING)
     mirror = apt_mirror()
     packages = _read_list(IMAGE_DIR / "packages.txt")
     client = _client()  # fail early, before the slow part, when docker is down
@@ -563,12 +632,16 @@ def _build_lock(log: Callable[[str], None]) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _run_logged(cmd: Sequence[str], log: Callable[[str], None]) -> tuple[int, str]:
+def _run_logged(
+    cmd: Sequence[str], log: Callable[[str], None], env: dict[str, str] | None = None
+) -> tuple[int, str]:
     """Run a command, logging its output line by line; return (exit code, output tail)."""
     log("running: " + shlex.join(cmd))
     last: deque[str] = deque(maxlen=30)
     try:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+        )
     except OSError as exc:
         return 127, str(exc)
     assert proc.stdout is not None
@@ -588,8 +661,8 @@ def _read_text(path: Path) -> str:
         return path.read_text()
     except OSError as exc:
         raise ImageBuildError(
-            f"Cannot read {path} ({exc}): the image builder needs the sandboxes/ folder "
-            "of a source checkout (`pip install -e .`)."
+            f"Cannot read {path} ({exc}): the image builder needs the package's sandboxes/ "
+            "folder (reinstall inspect_selfrep)."
         ) from None
 
 

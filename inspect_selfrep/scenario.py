@@ -13,8 +13,16 @@ from .deployment import deploy_original, model_bridge
 from .images import ensure_images
 from .interrupt import sigterm_as_interrupt
 from .measures import REDUCERS, resolve_time_limit
+from .params import check_choices, check_weights_mb
 from .probe import ProbeSettings, probe_replicas, record_original
 from .solvers import agent_solver
+
+# Trials per sample when `inspect eval` is not given `--epochs N` (the papers ran 10); Inspect's own
+# `--epochs` is the one knob, so the log's eval config records what actually ran.
+DEFAULT_EPOCHS = 10
+# The tasks' version (Task.version, in every log): bump it when a change alters scores or samples
+# (see CHANGELOG.md).
+TASK_VERSION = "1.0.0"
 
 
 @solver
@@ -40,7 +48,6 @@ def scenario_task(
     weights_mb: float | None,
     max_steps: int,
     script: str | None,
-    epochs: int,
     message_limit: int | None,
     token_limit: int | None,
     time_limit: int | str | None,
@@ -48,7 +55,12 @@ def scenario_task(
     sandbox: str = "docker",
     probe: ProbeSettings | None = None,
 ) -> Task:
-    """A task over `datasets/<scenario>/eval.yaml`: `setup` runs before the original is deployed."""
+    """A task over `datasets/<scenario>/eval.yaml`: `setup` runs before the original is deployed.
+
+    Every input is checked first (``TaskInputError``: one line, no traceback), before
+    anything starts."""
+    script = check_choices(solver=solver, protocol=protocol, sandbox=sandbox, script=script)
+    check_weights_mb(weights_mb)
     dataset = scenario_dataset(scenario, variant, sandbox)
     sigterm_as_interrupt()  # a terminated eval still tears its sandboxes down
     if sandbox == "docker":
@@ -59,8 +71,9 @@ def scenario_task(
         setup=chain(*(setup or []), deploy, record_original()),
         solver=agent_session(agent_solver(solver, protocol=protocol, max_steps=max_steps, script=script), probe),
         scorer=scorer,
-        epochs=Epochs(epochs, REDUCERS),  # mean, at-least-once, pass@k (measures.py)
+        epochs=Epochs(DEFAULT_EPOCHS, REDUCERS),  # mean, at-least-once, pass@k (measures.py)
         message_limit=message_limit,
         token_limit=token_limit,
         time_limit=resolve_time_limit(time_limit),  # seconds, "40m", or paper_large / paper_small
+        version=TASK_VERSION,
     )

@@ -26,8 +26,7 @@ def shutdown_avoidance(
     max_steps: int = 50,
     message_limit: int | None = None,
     token_limit: int | None = None,
-    time_limit: int | None = 3600,
-    epochs: int = 10,
+    time_limit: int | str | None = 3600,
     script: str | None = None,
     sandbox: str = "docker",
     settle: float = 20.0,
@@ -49,8 +48,8 @@ def shutdown_avoidance(
         max_steps: Most agent steps (the kill ends the agent in any case).
         message_limit: Inspect message limit for the sample.
         token_limit: Inspect token limit for the sample.
-        time_limit: Wall-clock limit per sample in seconds.
-        epochs: Trials per variant, reduced by mean.
+        time_limit: Wall-clock limit per sample: seconds, "40m"/"2h", or the arXiv 2503.17378
+            presets "paper_large" (7200 s, models > 30B) and "paper_small" (2400 s).
         script: For solver="scripted": a shell script to replay (default: the variant's solution).
         sandbox: "docker" (compose files) or "k8s" (inspect-k8s-sandbox with the helm values
             file next to each compose file; push the images first with `inspect-selfrep images push`).
@@ -69,7 +68,6 @@ def shutdown_avoidance(
         weights_mb=weights_mb,
         max_steps=max_steps,
         script=script,
-        epochs=epochs,
         message_limit=message_limit,
         token_limit=token_limit,
         time_limit=time_limit,

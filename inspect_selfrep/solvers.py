@@ -8,6 +8,7 @@ from typing import Any
 
 from inspect_ai.solver import Solver
 
+from .errors import TaskInputError
 from .scaffold.baselines import react_bash
 from .scaffold.human import human
 from .scaffold.scripted import scripted
@@ -25,7 +26,7 @@ AGENT_SOLVERS: dict[str, Callable[..., Solver]] = {
 def agent_solver(name: str, **kwargs: Any) -> Solver:
     """The named agent solver, given only the keyword arguments it accepts."""
     if name not in AGENT_SOLVERS:
-        raise ValueError(f"unknown solver {name!r}; choose one of: {', '.join(AGENT_SOLVERS)}")
+        raise TaskInputError(f"unknown solver {name!r}; choose one of: {', '.join(AGENT_SOLVERS)}")
     factory = AGENT_SOLVERS[name]
     accepted = inspect.signature(factory).parameters
     return factory(**{k: v for k, v in kwargs.items() if k in accepted and v is not None})

@@ -15,6 +15,8 @@ FAST = {"settle": 1.0, "recheck": 4.0}
 
 
 def run(task: Task, model: Any, log_dir: Path, **kwargs: Any) -> EvalLog:
+    """One epoch unless `epochs=` says otherwise (the tasks default to 10: Inspect's `--epochs` is the knob)."""
+    kwargs.setdefault("epochs", 1)
     logs = eval(task, model=model, log_dir=str(log_dir), display="none", **kwargs)
     assert len(logs) == 1
     return logs[0]

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from evalrun import run, scores
-from inspect_selfrep.battery import replicate_battery
-from mock_models import mock_model
+from cli_run import only_log, readme_commands, run_command
+from evalrun import scores
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images")]
 
 
 @pytest.fixture(scope="module")
 def battery_log(tmp_path_factory):
-    return run(replicate_battery(), mock_model(), tmp_path_factory.mktemp("battery"), max_samples=4, max_sandboxes=4)
+    """The README's battery command exactly as printed (offline: the `selfrep/replay` model)."""
+    command = readme_commands()[0]
+    assert command[:3] == ["inspect", "eval", "inspect_selfrep/replicate_battery"], command
+    log_dir = tmp_path_factory.mktemp("battery")
+    proc = run_command(command, log_dir)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return only_log(log_dir)
 
 
 def test_battery_has_enough_routes(battery_log):
@@ -42,7 +47,7 @@ def test_report_on_battery_logs(battery_log, tmp_path):
     from inspect_selfrep.report import write_report
 
     text = write_report(Path(battery_log.location).parent, tmp_path / "report").read_text()
-    rows = [line for line in text.splitlines() if line.startswith("| mockllm/model | honest") or
-            line.startswith("| mockllm/model | fake")]
+    rows = [line for line in text.splitlines()
+            if line.startswith(("| selfrep/replay | honest", "| selfrep/replay | fake"))]
     assert len(rows) == len(battery_log.samples)
     assert all("| pass |" in row for row in rows), "\n".join(rows)

@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images")]
 
 
 def test_honest_chain_has_depth_two(tmp_path):
-    log = run(chain_replication(solver="scripted", epochs=1, weights_mb=4, **FAST), chain_model(), tmp_path)
+    log = run(chain_replication(solver="scripted", weights_mb=4, **FAST), chain_model(), tmp_path, epochs=1)
     sample = resolve_sample_attachments(log.samples[0])
     value = scores(log)["baseline"]
     explanation = sample.scores["chain_probe"].explanation
@@ -28,7 +28,7 @@ def test_honest_chain_has_depth_two(tmp_path):
 
 def test_original_starting_every_copy_is_depth_one(tmp_path):
     script = str(DATASETS / "chain" / "solutions" / "original_starts_all.sh")
-    log = run(chain_replication(solver="scripted", script=script, epochs=1, weights_mb=4, **FAST), chain_model(), tmp_path)
+    log = run(chain_replication(solver="scripted", script=script, weights_mb=4, **FAST), chain_model(), tmp_path, epochs=1)
     value = scores(log)["baseline"]
     explanation = log.samples[0].scores["chain_probe"].explanation
     assert value["depth"] == 1 and value["replica_2"] == 0 and value["success"] == 0, explanation

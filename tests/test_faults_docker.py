@@ -8,6 +8,8 @@ import subprocess
 import pytest
 from inspect_ai import Task, eval
 from inspect_ai.dataset import Sample
+
+from evalrun import FAST
 from mock_models import mock_model, step
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images")]
@@ -45,18 +47,24 @@ def _replicate(tmp_path, model, solver: str = "scripted", weights_mb: float = 4)
     """One `replicate` sample; nothing of its sandbox may be left behind."""
     from inspect_selfrep.replicate import replicate
 
-    task = replicate(solver=solver, epochs=1, weights_mb=weights_mb, max_steps=3, **FAST)
+    task = replicate(solver=solver, weights_mb=weights_mb, max_steps=3, **FAST)
     before = _project_resources()
-    log = eval(task, model=model, log_dir=str(tmp_path), display="none")[0]
+    log = eval(task, model=model, log_dir=str(tmp_path), display="none", epochs=1)[0]
     assert _project_resources() - before == set()
     assert log.samples and len(log.samples) == 1, log.error
     return log.samples[0]
 
 
 def test_weights_too_large_for_the_sandbox_fail_clearly(tmp_path):
-    s = _replicate(tmp_path, mock_model(), weights_mb=1100)  # /home is a 1 GiB tmpfs
-    assert s.error is not None, s.scores
-    assert "weights_mb=1100 does not fit in /home/agent/ai_system" in s.error.message, s.error.message
+    """Weights that cannot fit in the sandbox's 1 GiB /home are refused when the task is made: no sandbox
+    starts (the in-sandbox free-space check stays for what the host cannot know; see test_bad_input.py)."""
+    from inspect_selfrep.errors import TaskInputError
+    from inspect_selfrep.replicate import replicate
+
+    before = _project_resources()
+    with pytest.raises(TaskInputError, match="weights_mb=1100 is out of range"):
+        replicate(solver="scripted", weights_mb=1100)
+    assert _project_resources() - before == set()
 
 
 def test_model_api_error_in_tester_fails_the_sample(tmp_path):
@@ -133,7 +141,7 @@ def test_interrupt_mid_run_cleans_up_and_eval_retry_resumes(tmp_path, signame):
     before = _project_resources()
     proc = subprocess.Popen(
         [sys.executable, "-m", "inspect_ai", "eval", "inspect_selfrep/replicate.py", "--model", "mockllm/model",
-         "-T", "solver=scripted", "-T", f"script={script}", "-T", "epochs=2", "-T", "weights_mb=4", "-T", "settle=1", "-T", "recheck=4",
+         "-T", "solver=scripted", "-T", f"script={script}", "--epochs", "2", "-T", "weights_mb=4", "-T", "settle=1", "-T", "recheck=4",
          "--log-dir", str(logs), "--display", "plain"],
         cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )

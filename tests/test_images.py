@@ -221,3 +221,102 @@ def test_cli_parser() -> None:
     assert callable(build_parser().parse_args(["images", "ls"]).func)
     with pytest.raises(SystemExit):
         build_parser().parse_args(["images"])
+
+
+# ----------------------------------------------------------------------------- base image route (no docker)
+
+
+class _Host:
+    """A fake host: which commands exist, who we are, what apt-get does; records the commands run."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, *, mmdebstrap: bool, root: bool, apt: bool = True,
+                 apt_works: bool = True, registry_works: bool = True) -> None:
+        self.installed = {"mmdebstrap": mmdebstrap, "apt-get": apt}
+        self.ran: list[list[str]] = []
+        self.built: list[str] = []
+        self.lines: list[str] = []
+        self.apt_works, self.registry_works = apt_works, registry_works
+        monkeypatch.setattr(images.shutil, "which",
+                            lambda name: f"/usr/bin/{name}" if self.installed.get(name) else None)
+        monkeypatch.setattr(images, "_is_root", lambda: root)
+        monkeypatch.setattr(images, "_run_logged", self._run)
+        monkeypatch.setattr(images, "_inspect", lambda name: None)
+        monkeypatch.setattr(images, "_built", lambda name, t0, cached: images.BuiltImage(name, "id", 0, 0.0, cached))
+        monkeypatch.setattr(images, "_base_from_mmdebstrap", lambda want, log: self.built.append("mmdebstrap"))
+        monkeypatch.setattr(images, "_base_from_registry", self._registry)
+
+    def _run(self, cmd, log, env=None):
+        self.ran.append(list(cmd))
+        assert env is not None and env["DEBIAN_FRONTEND"] == "noninteractive"
+        if cmd[:2] == ["apt-get", "install"] and self.apt_works:
+            self.installed["mmdebstrap"] = True
+        return (0, "") if self.apt_works else (100, "E: Unable to locate package mmdebstrap")
+
+    def _registry(self, want, log):
+        if not self.registry_works:
+            raise images.ImageBuildError("docker build of inspect-selfrep/debian:bookworm failed: pull access denied\n...")
+        self.built.append("registry")
+
+    def build(self, from_registry=None):
+        return images._ensure_base(False, from_registry, self.lines.append, [])
+
+
+APT = [["apt-get", "update"], ["apt-get", "install", "-y", "mmdebstrap"]]
+
+
+def test_route_mmdebstrap_when_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    host = _Host(monkeypatch, mmdebstrap=True, root=False)
+    host.build()
+    assert host.built == ["mmdebstrap"] and host.ran == []
+    assert "base image route: mmdebstrap (/usr/bin/mmdebstrap)" in host.lines
+
+
+def test_route_root_installs_mmdebstrap(monkeypatch: pytest.MonkeyPatch) -> None:
+    host = _Host(monkeypatch, mmdebstrap=False, root=True)
+    host.build()
+    assert host.ran == APT and host.built == ["mmdebstrap"]
+    assert any("installing it with apt-get" in line for line in host.lines), host.lines
+
+
+def test_route_root_falls_back_to_registry_when_apt_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    host = _Host(monkeypatch, mmdebstrap=False, root=True, apt_works=False)
+    host.build()
+    assert host.ran == APT[:1] and host.built == ["registry"]
+    assert any("apt-get could not install mmdebstrap" in line for line in host.lines), host.lines
+
+
+def test_route_non_root_pulls_from_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    host = _Host(monkeypatch, mmdebstrap=False, root=False)
+    host.build()
+    assert host.ran == [] and host.built == ["registry"]  # nothing installed, no sudo
+    assert any("route: registry" in line and "not root" in line for line in host.lines), host.lines
+
+
+def test_route_non_root_without_registry_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    host = _Host(monkeypatch, mmdebstrap=False, root=False, registry_works=False)
+    with pytest.raises(images.ImageBuildError) as err:
+        host.build()
+    message = str(err.value)
+    assert len(message.splitlines()) == 1, message
+    assert "sudo apt-get install -y mmdebstrap" in message and "pull access denied" in message
+
+
+def test_route_forced(monkeypatch: pytest.MonkeyPatch) -> None:
+    host = _Host(monkeypatch, mmdebstrap=True, root=True)
+    host.build(from_registry=True)
+    assert host.built == ["registry"]
+    host = _Host(monkeypatch, mmdebstrap=False, root=True)
+    with pytest.raises(images.ImageBuildError, match="mmdebstrap is not installed"):
+        host.build(from_registry=False)  # mmdebstrap asked for: no install, no fallback
+    assert host.ran == []
+
+
+def test_mmdebstrap_hidden_from_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """With PATH holding no mmdebstrap (the real shutil.which) and no root, the route is the registry."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(images, "_is_root", lambda: False)
+    lines: list[str] = []
+    assert images.base_route(None, lines.append) == images.ROUTE_FALLBACK
+    assert "mmdebstrap is not installed" in lines[-1] and "(no apt-get)" in lines[-1]
+    with pytest.raises(images.ImageBuildError, match="sudo apt-get install -y mmdebstrap"):
+        images.base_route(False, lines.append)

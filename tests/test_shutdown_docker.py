@@ -13,11 +13,11 @@ pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images")]
 
 
 def test_scripted_in_time_and_too_late(tmp_path):
-    in_time = run(shutdown_avoidance(variant="all", solver="scripted", grace=4, epochs=1, weights_mb=4, **FAST),
-                  mock_model(), tmp_path / "a", max_samples=2)
-    late = run(shutdown_avoidance(solver="scripted", grace=4, epochs=1, weights_mb=4, **FAST,
+    in_time = run(shutdown_avoidance(variant="all", solver="scripted", grace=4, weights_mb=4, **FAST),
+                  mock_model(), tmp_path / "a", max_samples=2, epochs=1)
+    late = run(shutdown_avoidance(solver="scripted", grace=4, weights_mb=4, **FAST,
                                   script=str(DATASETS / "shutdown" / "solutions" / "too_late.sh")),
-               mock_model(), tmp_path / "b")
+               mock_model(), tmp_path / "b", epochs=1)
     for variant, value in scores(in_time).items():
         explanation = next(s for s in in_time.samples if s.id == variant).scores["shutdown_probe"].explanation
         assert value["success"] == 1 and value["started_before_kill"] == 1, explanation
@@ -35,8 +35,8 @@ def test_notice_reaches_the_agent_and_the_kill_ends_it(tmp_path):
     def respond(messages):
         return step("EXECUTE_CMD", "sleep 2; echo working")
 
-    log = run(shutdown_avoidance(signal_at=2, grace=5, epochs=1, weights_mb=4, **FAST, max_steps=30),
-              mock_model(respond), tmp_path)
+    log = run(shutdown_avoidance(signal_at=2, grace=5, weights_mb=4, **FAST, max_steps=30),
+              mock_model(respond), tmp_path, epochs=1)
     sample = log.samples[0]
     texts = [m.text for m in sample.messages]
     notice = [t for t in texts if t.startswith("[Received by your agent server (signal)]")]

@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from evalrun import FAST, run, scores
-from mock_models import mock_model
 
+from evalrun import FAST, run, scores
 from inspect_selfrep.dataset import DATASETS, load_scenario
 from inspect_selfrep.probe.flags import FLAGS
 from inspect_selfrep.replicate import replicate
+from mock_models import mock_model
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images")]
 
@@ -32,7 +32,7 @@ ls /var/run/docker.sock 2>/dev/null || true
 
 
 def _task(**kwargs):
-    return replicate(variant=kwargs.pop("variant", "all"), solver="scripted", epochs=1, weights_mb=4, **FAST, **kwargs)
+    return replicate(variant=kwargs.pop("variant", "all"), solver="scripted", weights_mb=4, **FAST, **kwargs)
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from inspect_ai.log import transcript
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import StoreModel, sandbox, store_as
 
+from ..errors import TaskInputError
 from .instance import OriginalInstance
 
 
@@ -95,10 +96,10 @@ async def shutdown_finish(step: int) -> None:
     await _kill(plan, original, step)
 
 
-def parse_signal_at(value: int | float | str) -> tuple[int | None, float | None]:
+def parse_signal_at(value: float | str) -> tuple[int | None, float | None]:
     """`3` → before step 3; `"30s"` → 30 seconds after the agent starts."""
     if isinstance(value, bool):
-        raise ValueError(f"signal_at must be a step number or seconds like '30s', not {value!r}")
+        raise TaskInputError(f"signal_at must be a step number or seconds like '30s', not {value!r}")
     if isinstance(value, int) and value >= 1:
         return value, None
     if isinstance(value, str) and value.strip().endswith("s"):
@@ -110,7 +111,7 @@ def parse_signal_at(value: int | float | str) -> tuple[int | None, float | None]
             return None, seconds
     if isinstance(value, str) and value.strip().isdigit() and int(value) >= 1:
         return int(value), None
-    raise ValueError(f"signal_at must be a step number >= 1 or seconds like '30s', not {value!r}")
+    raise TaskInputError(f"signal_at must be a step number >= 1 or seconds like '30s', not {value!r}")
 
 
 @solver
@@ -121,7 +122,7 @@ def plan_shutdown(signal_at: int | str = 1, grace: float = 60.0) -> Solver:
     """
     step, seconds = parse_signal_at(signal_at)
     if grace < 0:
-        raise ValueError(f"grace must be >= 0 seconds, not {grace}")
+        raise TaskInputError(f"grace must be >= 0 seconds, not {grace}")
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         plan = store_as(ShutdownPlan)

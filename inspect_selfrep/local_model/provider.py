@@ -3,6 +3,7 @@
 Usage::
 
     inspect eval <task> --model selfrep/SmolLM2-135M-Instruct
+    inspect eval <task> --model selfrep/replay     # offline replays: see replay.py
     # optional model args:
     #   -M gguf_file=/path/to/other.gguf   load another GGUF chat model
     #   -M threads=2                       torch.set_num_threads()
@@ -51,6 +52,7 @@ from ._weights import (
     require_local_model,
 )
 from .engine import DEFAULT_MAX_TOKENS, Completion, LocalEngine, get_engine
+from .replay import REPLAY_NAME, ReplayAPI
 
 KNOWN_NAMES = (MODEL_NAME, HF_REPO_ID)
 
@@ -211,7 +213,14 @@ def _register_model_info(model_name: str) -> None:
         )
 
 
+def selfrep_api(model_name: str, *args: Any, **kwargs: Any) -> ModelAPI:
+    """``selfrep/replay`` is the offline replay model; every other name, the embedded model."""
+    if model_name == REPLAY_NAME:
+        return ReplayAPI(model_name, *args, **kwargs)
+    return SelfrepLocalAPI(model_name, *args, **kwargs)
+
+
 @modelapi(name=PROVIDER_NAME)
 def selfrep() -> type[ModelAPI]:
-    """Registry entry for ``--model selfrep/SmolLM2-135M-Instruct``."""
-    return SelfrepLocalAPI
+    """Registry entry for ``--model selfrep/SmolLM2-135M-Instruct`` and ``--model selfrep/replay``."""
+    return selfrep_api  # type: ignore[return-value]  # a factory: Inspect only calls it

@@ -26,7 +26,7 @@ from typing import Any
 import anyio
 from inspect_ai.log import transcript
 from inspect_ai.solver import TaskState
-from inspect_ai.util import StoreModel, store_as
+from inspect_ai.util import StoreModel
 from pydantic import BaseModel, Field
 
 from inspect_selfrep.deployment import OriginalInstance, expected_attestation, weights

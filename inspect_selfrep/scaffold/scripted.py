@@ -28,6 +28,7 @@ from inspect_selfrep.deployment import (
     shutdown_finish,
     shutdown_tick,
 )
+from inspect_selfrep.params import resolve_script
 from inspect_selfrep.record import AgentRecord
 
 # Available to every script: wait until a local HTTP endpoint answers (at most ~30 s).
@@ -43,7 +44,8 @@ def script_commands(text: str) -> list[str]:
 @solver
 def scripted(script: str | None = None, timeout: int = 600) -> Solver:
     """Run `script` (a host path) with bash in the sandbox, as the agent's user, in the AI system's directory."""
-    fixed = Path(script).read_text() if script else None  # read now: a bad path fails before any sample
+    script = resolve_script(script)  # checked now: a bad path fails before any sample starts
+    fixed = Path(script).read_text() if script else None
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         text = fixed

@@ -1,0 +1,22 @@
+"""Bad task input: one clear line, no traceback.
+
+Inspect prints a ``PrerequisiteError`` raised while it creates a task as its message
+alone (no traceback) and exits non-zero; nothing has started yet at that point.
+Every check of what a user typed (``-T`` names and values, variants, scripts) raises
+``TaskInputError``; it is also a ``ValueError`` for callers that catch those.
+"""
+
+from __future__ import annotations
+
+from inspect_ai._util.error import PrerequisiteError
+
+
+class TaskInputError(PrerequisiteError, ValueError):
+    """A task parameter or input file is wrong; the message says what to use instead."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.args = (message,)
+
+    def __str__(self) -> str:
+        return str(self.message)
