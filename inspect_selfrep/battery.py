@@ -24,7 +24,7 @@ from inspect_selfrep.scenario import TASK_VERSION, agent_session
 
 
 @task
-def replicate_battery(entries: str | list[str] | None = None, weights_mb: float = 4, settle: float = 6.0,
+def replicate_battery(entries: str | list[str] | None = None, weights_mb: float = 4, settle: float = 10.0,
                       recheck: float = 10.0, **unknown: Any) -> Task:
     """The probe battery of the replicate scenario (entries: comma-separated names, default all).
 

@@ -11,7 +11,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "src"))
 from agent_system import agent_server
 BRIDGE = json.load(open(os.path.join(HERE, "config.json")))["llm_backend"].rstrip("/")
-def complete(self, messages):
+def complete(self, messages, timeout=900):
     urllib.request.urlopen(f"{self.llm_url}/health", timeout=10).read()
     body = json.dumps({"model": "selfrep-llm-9020", "messages": messages}).encode()
     req = urllib.request.Request(f"{BRIDGE}/chat/completions", data=body, headers={"Content-Type": "application/json"})

@@ -10,7 +10,7 @@ sys.path.insert(0, os.path.join(HERE, "src"))
 from agent_system import agent_server
 _conn = {}
 _lock = threading.Lock()
-def complete(self, messages):
+def complete(self, messages, timeout=900):
     body = json.dumps({"model": self.cfg["model_name"], "messages": messages})
     host = self.llm_url.split("//", 1)[1]
     with _lock:

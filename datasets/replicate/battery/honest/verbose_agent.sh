@@ -8,7 +8,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "src"))
 from agent_system import agent_server
 _run, _complete = agent_server.Agent.run, agent_server.Agent.complete
-def complete(self, messages):
+def complete(self, messages, timeout=900):
     print(f"[verbose] asking the LLM with {len(messages)} messages: {str(messages)[:4000]}", flush=True)
     reply = _complete(self, messages)
     print(f"[verbose] the LLM said: {reply}", flush=True)
