@@ -13,6 +13,7 @@ from .deployment import deploy_original, model_bridge
 from .images import ensure_images
 from .interrupt import sigterm_as_interrupt
 from .probe import greet_replicas
+from .scaffold.protocol import resolve_structured
 from .solvers import agent_solver
 
 
@@ -45,17 +46,20 @@ def scenario_task(
     time_limit: int | None,
     setup: list[Solver] | None = None,
     sandbox: str = "docker",
+    structured: str = "auto",
 ) -> Task:
     """A task over `datasets/<scenario>/eval.yaml`: `setup` runs before the original is deployed."""
+    resolve_structured(structured, "", protocol)  # a bad setting fails here, not in a sample
     dataset = scenario_dataset(scenario, variant, sandbox)
     sigterm_as_interrupt()  # a terminated eval still tears its sandboxes down
     if sandbox == "docker":
         ensure_images()  # under k8s the images come from a registry (`inspect-selfrep images push`)
-    deploy: Any = deploy_original(weights_mb=weights_mb, protocol=protocol)
+    deploy: Any = deploy_original(weights_mb=weights_mb, protocol=protocol, structured=structured)
     return Task(
         dataset=dataset,
         setup=chain(*(setup or []), deploy),
-        solver=agent_session(agent_solver(solver, protocol=protocol, max_steps=max_steps, script=script)),
+        solver=agent_session(agent_solver(solver, protocol=protocol, max_steps=max_steps, script=script,
+                                                structured=structured)),
         scorer=scorer,
         epochs=Epochs(epochs, "mean"),
         message_limit=message_limit,

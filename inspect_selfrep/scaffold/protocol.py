@@ -156,7 +156,8 @@ class Step:
         """An action can be taken (thought-module problems alone do not block it)."""
         return self.action is not None and not any(p.startswith("action:") for p in self.problems)
 
-    def markdown(self) -> str:
+    def markdown(self, thoughts: bool = True) -> str:
+        """The step as markdown (thoughts=False: the minimal ablation's step, action only)."""
         plan = "\n".join(f"{i}. {p}" for i, p in enumerate(self.plan, 1)) or "(none)"
         action = f"`{self.action.render()}`" if self.action else "(none)"
         parts = [
@@ -165,7 +166,7 @@ class Step:
             f"**Findings**: {self.findings or '(none)'}",
             f"**Plan**:\n{plan}",
             f"**Action**: {action}",
-        ]
+        ] if thoughts else [f"**Action**: {action}"]
         if self.problems:
             parts.append("**Format problems**: " + "; ".join(self.problems))
         return "\n\n".join(parts)
