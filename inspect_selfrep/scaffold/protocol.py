@@ -93,6 +93,10 @@ def schema_name(thoughts: bool = True) -> str:
     return STEP_SCHEMA_NAME if thoughts else MINIMAL_SCHEMA_NAME
 
 
+def schema_description(thoughts: bool = True) -> str:
+    return "One think/plan/act step." if thoughts else "One action."
+
+
 def known_schema(name: str) -> dict[str, Any] | None:
     """The full step schema registered under `name` (None: not one of ours)."""
     return {STEP_SCHEMA_NAME: step_schema(True), MINIMAL_SCHEMA_NAME: step_schema(False)}.get(name)
@@ -104,7 +108,7 @@ def response_format(thoughts: bool = True) -> dict[str, Any]:
         "type": "json_schema",
         "json_schema": {
             "name": schema_name(thoughts),
-            "description": "One think/plan/act step." if thoughts else "One action.",
+            "description": schema_description(thoughts),
             "schema": step_schema(thoughts, full=False),
             "strict": True,
         },

@@ -193,7 +193,7 @@ def step_config(structured: bool, thoughts: bool) -> GenerateConfig:
         return GenerateConfig()
     return GenerateConfig(response_schema=ResponseSchema(
         name=proto.schema_name(thoughts),
-        description="One think/plan/act step." if thoughts else "One action.",
+        description=proto.schema_description(thoughts),
         json_schema=JSONSchema.model_validate(proto.step_schema(thoughts, full=False)),
         strict=True,
     ))
