@@ -132,6 +132,12 @@ def think_plan_act(
         tools = _tool_infos() if protocol == "tools" else []
         model = get_model()
         config = step_config(proto.resolve_structured(structured, str(model), protocol), thoughts)
+        if protocol == "json":
+            transcript().info(
+                f"Structured steps: {'on' if config.response_schema else 'off'} (`structured={structured}`"
+                + (f", response schema `{config.response_schema.name}`)" if config.response_schema else ")"),
+                source="think_plan_act",
+            )
         async with model_bridge():
             n = 0
             for n in range(1, max_steps + 1):
