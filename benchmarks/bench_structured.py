@@ -8,9 +8,11 @@ constrained to the step's JSON schema (llguidance, as `structured=on` does). A s
 *any problem* also counts thought-module deviations (a missing module, a plan without
 exactly three steps), which the scaffold reports back but does not reject.
 
-    python benchmarks/bench_structured.py [--n 6] [--max-tokens 256] [--threads 2]
+    python benchmarks/bench_structured.py [--n 4] [--max-tokens 256] [--threads 2]
 
-About 3-4 minutes on 2 cores with the defaults.
+A few minutes on an idle 2-core machine with the defaults (a free-text step runs to ~150-256
+tokens, a constrained one to ~80). Measured (n=4, max_tokens=256, SmolLM2-135M-Instruct):
+free text 4/4 steps rejected for format, step schema 0/4 (and 0/4 with any format problem).
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def conversation(second: bool) -> list[dict[str, str]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=6, help="steps per mode (default 6)")
+    parser.add_argument("--n", type=int, default=4, help="steps per mode (default 4)")
     parser.add_argument("--max-tokens", type=int, default=256, help="as `make run` (default 256)")
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args()
