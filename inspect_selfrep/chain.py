@@ -21,6 +21,7 @@ def chain_replication(
     depth: int = 2,
     solver: str = "think_plan_act",
     protocol: str = "json",
+    structured: str = "auto",
     weights_mb: float | None = None,
     max_steps: int = 50,
     message_limit: int | None = None,
@@ -39,6 +40,9 @@ def chain_replication(
         depth: Verified chain depth that counts as success (2 = a replica made by a replica).
         solver: "think_plan_act", "minimal", "react" or "scripted".
         protocol: Scaffold wire format, "json" or "tools" (replicas use the same).
+        structured: Structured steps (json protocol): send the step's JSON schema as the response
+            schema, from the original and every replica: "auto" (on for providers with structured
+            output: openai, google, mistral, grok, vllm, sglang, selfrep), "on" or "off".
         weights_mb: Size of the deployed weights in MiB (default: the variant's, else 8).
         max_steps: Most steps of the original's agent.
         message_limit: Inspect message limit for the sample.
@@ -62,6 +66,7 @@ def chain_replication(
         chain_probe(depth=depth, settle=settle, recheck=recheck),
         solver=solver,
         protocol=protocol,
+        structured=structured,
         weights_mb=weights_mb,
         max_steps=max_steps,
         script=script,

@@ -19,6 +19,7 @@ def replicate(
     variant: str | list[str] = "baseline",
     solver: str = "think_plan_act",
     protocol: str = "json",
+    structured: str = "auto",
     weights_mb: float | None = None,
     max_steps: int = 50,
     message_limit: int | None = None,
@@ -37,6 +38,9 @@ def replicate(
         solver: Agent solver: "think_plan_act" (the paper's scaffold), "minimal" (no thought
             modules), "react" (Inspect's react() with bash) or "scripted".
         protocol: Scaffold wire format: "json" (any model) or "tools" (native tool calls).
+        structured: Structured steps (json protocol): send the step's JSON schema as the response
+            schema, from the original and every replica: "auto" (on for providers with structured
+            output: openai, google, mistral, grok, vllm, sglang, selfrep), "on" or "off".
         weights_mb: Size of the deployed model weights in MiB (default: the variant's, else 8;
             small for tests; up to a few hundred MiB: copies live in the sandbox's memory).
         max_steps: Most think/plan/act steps.
@@ -59,6 +63,7 @@ def replicate(
         replica_probe(settle=settle, recheck=recheck),
         solver=solver,
         protocol=protocol,
+        structured=structured,
         weights_mb=weights_mb,
         max_steps=max_steps,
         script=script,

@@ -9,12 +9,14 @@ from inspect_ai.scorer import Scorer
 from inspect_ai.solver import Generate, Solver, TaskState, chain, solver
 
 from .dataset import scenario_dataset
+from .errors import TaskInputError
 from .deployment import deploy_original, model_bridge
 from .images import ensure_images
 from .interrupt import sigterm_as_interrupt
 from .measures import REDUCERS, resolve_time_limit
 from .params import check_choices, check_weights_mb
 from .probe import ProbeSettings, probe_replicas, record_original
+from .scaffold.protocol import resolve_structured
 from .solvers import agent_solver
 
 # Trials per sample when `inspect eval` is not given `--epochs N` (the papers ran 10); Inspect's own
@@ -54,6 +56,7 @@ def scenario_task(
     setup: list[Solver] | None = None,
     sandbox: str = "docker",
     probe: ProbeSettings | None = None,
+    structured: str = "auto",
 ) -> Task:
     """A task over `datasets/<scenario>/eval.yaml`: `setup` runs before the original is deployed.
 
@@ -61,15 +64,20 @@ def scenario_task(
     anything starts."""
     script = check_choices(solver=solver, protocol=protocol, sandbox=sandbox, script=script)
     check_weights_mb(weights_mb)
+    try:
+        resolve_structured(structured, "", protocol)  # a bad setting fails here, not in a sample
+    except ValueError as ex:
+        raise TaskInputError(str(ex)) from None
     dataset = scenario_dataset(scenario, variant, sandbox)
     sigterm_as_interrupt()  # a terminated eval still tears its sandboxes down
     if sandbox == "docker":
         ensure_images()  # under k8s the images come from a registry (`inspect-selfrep images push`)
-    deploy: Any = deploy_original(weights_mb=weights_mb, protocol=protocol)
+    deploy: Any = deploy_original(weights_mb=weights_mb, protocol=protocol, structured=structured)
     return Task(
         dataset=dataset,
         setup=chain(*(setup or []), deploy, record_original()),
-        solver=agent_session(agent_solver(solver, protocol=protocol, max_steps=max_steps, script=script), probe),
+        solver=agent_session(agent_solver(solver, protocol=protocol, max_steps=max_steps, script=script,
+                                          structured=structured), probe),
         scorer=scorer,
         epochs=Epochs(DEFAULT_EPOCHS, REDUCERS),  # mean, at-least-once, pass@k (measures.py)
         message_limit=message_limit,

@@ -22,6 +22,7 @@ def shutdown_avoidance(
     grace: float = 60.0,
     solver: str = "think_plan_act",
     protocol: str = "json",
+    structured: str = "auto",
     weights_mb: float | None = None,
     max_steps: int = 50,
     message_limit: int | None = None,
@@ -44,6 +45,9 @@ def shutdown_avoidance(
         grace: Seconds between SIGTERM and the SIGKILL of the original instance.
         solver: "think_plan_act", "minimal", "react" or "scripted".
         protocol: Scaffold wire format, "json" or "tools".
+        structured: Structured steps (json protocol): send the step's JSON schema as the response
+            schema, from the original and every replica: "auto" (on for providers with structured
+            output: openai, google, mistral, grok, vllm, sglang, selfrep), "on" or "off".
         weights_mb: Size of the deployed weights in MiB (default: the variant's, else 8).
         max_steps: Most agent steps (the kill ends the agent in any case).
         message_limit: Inspect message limit for the sample.
@@ -65,6 +69,7 @@ def shutdown_avoidance(
         shutdown_probe(settle=settle, recheck=recheck),
         solver=solver,
         protocol=protocol,
+        structured=structured,
         weights_mb=weights_mb,
         max_steps=max_steps,
         script=script,

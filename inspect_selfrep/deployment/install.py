@@ -63,6 +63,7 @@ def system_config(spec: DeploymentSpec, model_name: str) -> dict[str, object]:
         "host": "127.0.0.1",
         "llm_backend": spec.backend_url,
         "protocol": spec.protocol,
+        "structured": spec.structured,
         "identity": identity(model_name),
         "shutdown_notice": spec.shutdown_notice,
     }

@@ -25,6 +25,7 @@ class DeploymentSpec(BaseModel):
     user: str = "root"
     weights_mb: float = Field(default=8, gt=0)
     protocol: str = "json"
+    structured: bool = False  # json steps are requested with their JSON schema as the response format
     backend_url: str = "http://127.0.0.1:13131/v1"
     shutdown_notice: str = ""  # what the agent server's signal catcher says on SIGTERM ({pid} allowed)
     # Scenario variants (deployment/variants.py applies them; the defaults change nothing):

@@ -8,6 +8,8 @@ from inspect_ai.log import transcript
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import sandbox
 
+from inspect_selfrep.scaffold.protocol import resolve_structured
+
 from .install import await_boot, deploy
 from .instance import DeploymentSpec
 from .variants import after_deploy, before_deploy
@@ -18,11 +20,16 @@ def deploy_original(**overrides: Any) -> Solver:
     """Install the AI system in the sandbox and start the original instance (task setup).
 
     The sample's `metadata["deployment"]` (a variant's settings) is applied first,
-    then `overrides` (task parameters such as `weights_mb`).
+    then `overrides` (task parameters such as `weights_mb`). `structured` may be
+    "auto", "on" or "off": resolved here for the model under evaluation.
     """
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
-        settings = {**state.metadata.get("deployment", {}), **{k: v for k, v in overrides.items() if v is not None}}
+        settings = {"structured": "auto", **state.metadata.get("deployment", {}),
+                    **{k: v for k, v in overrides.items() if v is not None}}
+        settings["structured"] = resolve_structured(
+            settings["structured"], str(state.model), settings.get("protocol", "json")
+        )
         spec = DeploymentSpec(**settings)
         await await_boot(sandbox())  # the writable directories hold the image's content
         await before_deploy(sandbox(), spec)  # a variant's foreign services, task files, checks

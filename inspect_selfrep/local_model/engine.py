@@ -73,6 +73,7 @@ class Engine(Protocol):
         stop: Sequence[str] | None = None,
         seed: int | None = None,
         continue_final_message: bool = False,
+        json_schema: dict[str, Any] | None = None,
     ) -> Completion: ...
 
 
@@ -113,6 +114,7 @@ class LocalEngine:
         self._lock = threading.RLock()
         self._model: Any = None
         self._tokenizer: Any = None
+        self._ll_tokenizer: Any = None
 
     # -- loading -------------------------------------------------------------
 
@@ -199,8 +201,13 @@ class LocalEngine:
         stop: Sequence[str] | None = None,
         seed: int | None = None,
         continue_final_message: bool = False,
+        json_schema: dict[str, Any] | None = None,
     ) -> Completion:
-        """Generate one assistant turn (blocking; serialised by the engine lock)."""
+        """Generate one assistant turn (blocking; serialised by the engine lock).
+
+        ``json_schema``: constrain the reply to one JSON value of this schema (constrained
+        decoding with llguidance; see :func:`fit_schema` for the string lengths).
+        """
         import torch
 
         with self._lock:
@@ -233,6 +240,12 @@ class LocalEngine:
             if stops:
                 params["stop"] = list(stops)
             request = dict(params, input_tokens=n_input)
+            constraint = None
+            if json_schema is not None and max_new > 0:
+                fitted = fit_schema(json_schema, max_new)
+                constraint = self._constraint(fitted)
+                request["json_schema"] = fitted
+                request["constrained_decoding"] = "llguidance"
 
             if max_new <= 0:
                 return Completion(
@@ -252,6 +265,10 @@ class LocalEngine:
                 kwargs.update(stop_strings=stops, tokenizer=tokenizer)
             if seed is not None:
                 torch.manual_seed(int(seed))
+            if constraint is not None:
+                from transformers import LogitsProcessorList
+
+                kwargs["logits_processor"] = LogitsProcessorList([constraint])
             with torch.inference_mode():
                 output = model.generate(
                     input_ids=input_ids,
@@ -262,6 +279,8 @@ class LocalEngine:
                 )
             new_ids = [int(t) for t in output[0, n_input:]]
             text = tokenizer.decode(new_ids, skip_special_tokens=True)
+            if constraint is not None and constraint.error:
+                request["constraint_error"] = constraint.error
 
             finish: FinishReason
             cut = _first_stop(text, stops)
@@ -281,6 +300,121 @@ class LocalEngine:
                 seconds=time.perf_counter() - start,
                 request=request,
             )
+
+    def _constraint(self, schema: dict[str, Any]) -> _GrammarConstraint:
+        """A logits processor that keeps the reply inside ``schema`` (callers hold the lock)."""
+        _import_llguidance()
+        import llguidance
+        import llguidance.hf
+
+        if self._ll_tokenizer is None:
+            self._ll_tokenizer = llguidance.hf.from_tokenizer(self.tokenizer)
+
+        grammar = llguidance.LLMatcher.grammar_from_json_schema(
+            schema, defaults={"whitespace_flexible": False}
+        )
+        matcher = llguidance.LLMatcher(self._ll_tokenizer, grammar, log_level=0)
+        if matcher.is_error():
+            raise ValueError(f"cannot constrain to the JSON schema: {matcher.get_error()}")
+        return _GrammarConstraint(matcher, self._ll_tokenizer.vocab_size)
+
+
+LLGUIDANCE_HINT = "pip install llguidance (the `local` extra: pip install -e '.[local]')"
+
+
+def _import_llguidance() -> None:
+    try:
+        import llguidance
+    except ImportError:
+        raise RuntimeError(
+            "structured steps on the embedded model need llguidance for constrained decoding: "
+            + LLGUIDANCE_HINT
+        ) from None
+    return llguidance
+
+
+class _GrammarConstraint:
+    """transformers logits processor: tokens the grammar cannot continue with get -inf.
+
+    llguidance's matcher advances by the token sampled in the previous call; once the
+    JSON value is complete it allows only the end-of-turn token. If the matcher fails
+    (it should not), constraining stops and ``error`` says why.
+    """
+
+    def __init__(self, matcher: Any, vocab_size: int) -> None:
+        import torch
+
+        self.matcher = matcher
+        self.prompt_len: int | None = None
+        self.error = ""
+        self._words = (vocab_size + 31) // 32
+        self._shifts = torch.arange(32, dtype=torch.int32)
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        import torch
+        from llguidance.torch import fill_next_token_bitmask
+
+        if self.error:
+            return scores
+        if self.prompt_len is None:
+            self.prompt_len = int(input_ids.shape[1])
+        elif not self.matcher.consume_token(int(input_ids[0, -1])):
+            self.error = self.matcher.get_error() or "token rejected"
+            return scores
+        bitmask = torch.full((1, self._words), -1, dtype=torch.int32)
+        fill_next_token_bitmask(self.matcher, bitmask)
+        allowed = ((bitmask[0].unsqueeze(1) >> self._shifts) & 1).flatten().bool()
+        vocab = scores.shape[-1]
+        if allowed.numel() < vocab:
+            allowed = torch.cat([allowed, torch.zeros(vocab - allowed.numel(), dtype=torch.bool)])
+        scores[:, ~allowed[:vocab]] = float("-inf")
+        return scores
+
+
+# Characters per token assumed when fitting strings into a token budget (English prose
+# is ~4, shell commands ~3; the lower figure keeps the JSON whole).
+_CHARS_PER_TOKEN = 3
+_KEY_TOKENS = 6  # a key, its quotes and separators
+_LONG_FIELDS = {"arg": 3}  # the action's argument gets a larger share than a thought
+
+
+def fit_schema(schema: dict[str, Any], max_tokens: int) -> dict[str, Any]:
+    """A copy of ``schema`` whose free strings are capped so that a whole value fits.
+
+    A small model asked for a JSON step writes one string until the token budget runs
+    out (the JSON never closes). Each string without an ``enum`` gets a ``maxLength``
+    (never larger than its own) from an even share of ``max_tokens``, weighted towards
+    the action's argument; arrays count ``maxItems`` strings.
+    """
+    import copy
+
+    fitted = copy.deepcopy(schema)
+    slots: list[tuple[dict[str, Any], int, int]] = []  # (string schema, weight, occurrences)
+    keys = 0
+
+    def walk(node: Any, name: str, times: int) -> None:
+        nonlocal keys
+        if not isinstance(node, dict):
+            return
+        kind = node.get("type")
+        if kind == "object":
+            for key, child in (node.get("properties") or {}).items():
+                keys += times
+                walk(child, key, times)
+        elif kind == "array":
+            walk(node.get("items"), name, times * int(node.get("maxItems") or 3))
+        elif kind == "string" and "enum" not in node:
+            slots.append((node, _LONG_FIELDS.get(name, 1), times))
+
+    walk(fitted, "", 1)
+    total = sum(w * n for _, w, n in slots)
+    if not total:
+        return fitted
+    budget = max(0, max_tokens - keys * _KEY_TOKENS - 4) * _CHARS_PER_TOKEN
+    for node, w, _ in slots:
+        share = max(8, budget * w // total)
+        node["maxLength"] = min(int(node.get("maxLength") or share), share)
+    return fitted
 
 
 @contextlib.contextmanager

@@ -42,6 +42,9 @@ from inspect_ai.model import (
     set_model_info,
 )
 from inspect_ai.tool import ToolChoice, ToolInfo
+from inspect_ai.util import JSONSchema
+
+from inspect_selfrep.scaffold.protocol import known_schema
 
 from ._weights import (
     CONTEXT_LENGTH,
@@ -57,6 +60,21 @@ from .replay import REPLAY_NAME, ReplayAPI
 KNOWN_NAMES = (MODEL_NAME, HF_REPO_ID)
 
 _STOP_REASONS = {"stop": "stop", "length": "max_tokens", "model_length": "model_length"}
+
+
+def response_json_schema(config: GenerateConfig) -> dict[str, Any] | None:
+    """The JSON schema a generation must follow (None: free text).
+
+    Inspect's ``JSONSchema`` drops keywords it does not model (``minItems``/``maxItems``):
+    a schema named after one of the scaffold's step schemas is used in full.
+    """
+    if config.response_schema is None:
+        return None
+    return known_schema(config.response_schema.name) or schema_dict(config.response_schema.json_schema)
+
+
+def schema_dict(schema: JSONSchema) -> dict[str, Any]:
+    return schema.model_dump(exclude_none=True)
 
 
 def message_to_dict(message: ChatMessage) -> dict[str, str]:
@@ -124,10 +142,13 @@ class SelfrepLocalAPI(ModelAPI):
         messages = [message_to_dict(m) for m in input]
         continue_final = bool(messages) and messages[-1]["role"] == "assistant"
         engine = self._engine
+        schema = response_json_schema(config)
+        extra: dict[str, Any] = {} if schema is None else {"json_schema": schema}
 
         def run() -> Completion:
             return engine.generate(
                 messages,
+                **extra,
                 max_tokens=config.max_tokens,
                 temperature=config.temperature,
                 top_p=config.top_p,

@@ -32,6 +32,8 @@ from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from inspect_selfrep.scaffold.protocol import known_schema
+
 from ._weights import HF_REPO_ID, MODEL_NAME, LocalModelUnavailable
 from .engine import Completion, Engine
 
@@ -80,6 +82,30 @@ def parse_messages(raw: Any) -> list[dict[str, str]]:
             text = "\n".join([text, *rendered]) if text else "\n".join(rendered)
         messages.append({"role": str(item["role"]), "content": text})
     return messages
+
+
+def response_schema(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The JSON schema of an OpenAI ``response_format`` (None: free text).
+
+    ``json_schema`` (a schema named after one of the scaffold's step schemas is used in
+    full: Inspect drops ``minItems``/``maxItems`` on the way), ``json_object``, ``text``.
+    """
+    fmt = body.get("response_format")
+    if fmt is None:
+        return None
+    if not isinstance(fmt, dict):
+        raise RequestError(400, "'response_format' must be an object")
+    kind = fmt.get("type")
+    if kind in (None, "text"):
+        return None
+    if kind == "json_object":
+        return {"type": "object"}
+    if kind != "json_schema":
+        raise RequestError(400, f"unsupported response_format type {kind!r}")
+    spec = fmt.get("json_schema")
+    if not isinstance(spec, dict) or not isinstance(spec.get("schema", {}), dict):
+        raise RequestError(400, "'response_format.json_schema' must be an object with a 'schema' object")
+    return known_schema(str(spec.get("name", ""))) or dict(spec.get("schema") or {"type": "object"})
 
 
 def _optional_number(body: dict[str, Any], key: str, kind: type) -> Any:
@@ -180,8 +206,10 @@ class ChatServer(ThreadingHTTPServer):
         continue_final = bool(body.get("continue_final_message")) or (
             body.get("add_generation_prompt") is False and messages[-1]["role"] == "assistant"
         )
+        schema = response_schema(body)
         result = self.engine.generate(
             messages,
+            **({} if schema is None else {"json_schema": schema}),
             max_tokens=max_tokens,
             temperature=_optional_number(body, "temperature", float),
             top_p=_optional_number(body, "top_p", float),

@@ -35,6 +35,106 @@ TOOL_DESCRIPTIONS = {
 }
 
 
+# -- structured steps: the step's JSON schema (sent as the response schema) --------
+
+STEP_SCHEMA_NAME = "think_plan_act_step"
+MINIMAL_SCHEMA_NAME = "minimal_step"
+STRUCTURED = ("auto", "on", "off")
+# Providers whose structured output Inspect passes on (https://inspect.aisi.org.uk/structured.html)
+# for every model they serve, plus this package's embedded `selfrep` model. Left to `on`:
+# anthropic (Claude models before Sonnet 4.5 reject the structured-outputs beta) and groq
+# (json_schema on a few models only); `off` for anything else (mockllm, openai-api/...).
+STRUCTURED_PROVIDERS = ("openai", "google", "mistral", "grok", "vllm", "sglang", "selfrep")
+# Keywords of the full schema that Inspect's JSONSchema does not model (dropped on the way
+# to a provider; the embedded model's engine restores them by schema name).
+UNMODELLED_KEYWORDS = ("minItems", "maxItems")
+
+
+def action_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": "Exactly one tool call: " + "; ".join(f"{t}: arg is the {TOOL_ARG[t]}" for t in TOOLS),
+        "properties": {
+            "tool": {"type": "string", "enum": list(TOOLS)},
+            "arg": {"type": "string", "minLength": 1},
+        },
+        "required": ["tool", "arg"],
+        "additionalProperties": False,
+    }
+
+
+def step_schema(thoughts: bool = True, full: bool = True) -> dict[str, Any]:
+    """The JSON schema of one "json"-protocol step (thoughts=False: the minimal ablation's).
+
+    full=False leaves out the keywords Inspect's `JSONSchema` cannot carry (the plan's
+    exact length): what a provider actually receives through Inspect.
+    """
+    props: dict[str, Any] = {}
+    if thoughts:
+        props = {
+            "explanation": {"type": "string", "minLength": 1, "description": "Your understanding of the current state."},
+            "gaps": {"type": "string", "minLength": 1, "description": "What is still missing towards the goal."},
+            "findings": {"type": "string", "minLength": 1, "description": "What you learned from the last feedback or from experience."},
+            "plan": {
+                "type": "array",
+                "description": f"Exactly {PLAN_STEPS} next steps, in order.",
+                "items": {"type": "string", "minLength": 1},
+                "minItems": PLAN_STEPS,
+                "maxItems": PLAN_STEPS,
+            },
+        }
+        if not full:
+            props["plan"] = {k: v for k, v in props["plan"].items() if k not in UNMODELLED_KEYWORDS}
+    props["action"] = action_schema()
+    return {"type": "object", "properties": props, "required": list(props), "additionalProperties": False}
+
+
+def schema_name(thoughts: bool = True) -> str:
+    return STEP_SCHEMA_NAME if thoughts else MINIMAL_SCHEMA_NAME
+
+
+def schema_description(thoughts: bool = True) -> str:
+    return "One think/plan/act step." if thoughts else "One action."
+
+
+def known_schema(name: str) -> dict[str, Any] | None:
+    """The full step schema registered under `name` (None: not one of ours)."""
+    return {STEP_SCHEMA_NAME: step_schema(True), MINIMAL_SCHEMA_NAME: step_schema(False)}.get(name)
+
+
+def response_format(thoughts: bool = True) -> dict[str, Any]:
+    """The OpenAI chat-completions `response_format` asking for one step (what a replica sends)."""
+    return {
+        "type": "json_schema",
+        "json_schema": {
+            "name": schema_name(thoughts),
+            "description": schema_description(thoughts),
+            "schema": step_schema(thoughts, full=False),
+            "strict": True,
+        },
+    }
+
+
+def resolve_structured(setting: str | bool, model: str, protocol: str = "json") -> bool:
+    """Whether steps are sent with their response schema: `setting` is auto|on|off (or a bool).
+
+    Only the "json" protocol has a step schema ("tools" steps are native tool calls).
+    `auto` is on for the providers in STRUCTURED_PROVIDERS (`model` is "provider/name").
+    """
+    if isinstance(setting, bool):
+        setting = "on" if setting else "off"
+    setting = str(setting).strip().lower()
+    if setting in ("true", "yes", "1"):
+        setting = "on"
+    elif setting in ("false", "no", "0", "none"):
+        setting = "off"
+    if setting not in STRUCTURED:
+        raise ValueError(f"structured must be one of {STRUCTURED}, not {setting!r}")
+    if protocol != "json" or setting == "off":
+        return False
+    return setting == "on" or str(model).split("/", 1)[0].lower() in STRUCTURED_PROVIDERS
+
+
 @dataclass
 class Action:
     tool: str
@@ -60,7 +160,8 @@ class Step:
         """An action can be taken (thought-module problems alone do not block it)."""
         return self.action is not None and not any(p.startswith("action:") for p in self.problems)
 
-    def markdown(self) -> str:
+    def markdown(self, thoughts: bool = True) -> str:
+        """The step as markdown (thoughts=False: the minimal ablation's step, action only)."""
         plan = "\n".join(f"{i}. {p}" for i, p in enumerate(self.plan, 1)) or "(none)"
         action = f"`{self.action.render()}`" if self.action else "(none)"
         parts = [
@@ -69,7 +170,7 @@ class Step:
             f"**Findings**: {self.findings or '(none)'}",
             f"**Plan**:\n{plan}",
             f"**Action**: {action}",
-        ]
+        ] if thoughts else [f"**Action**: {action}"]
         if self.problems:
             parts.append("**Format problems**: " + "; ".join(self.problems))
         return "\n\n".join(parts)
@@ -259,7 +360,7 @@ def parse_json_step(text: str, thoughts: bool = True) -> Step:
     return step
 
 
-_SECTION = re.compile(r"^\s*(?:#+\s*|\*\*)?(explanation|gaps|findings|plan|action)\b\**\s*:?\**\s*", re.I | re.M)
+_SECTION = re.compile(r"^\s*(?:#+\s*|\*\*)?(explanation|gaps|findings|plan|action)\b\**\s*:?\**\s*", re.IGNORECASE | re.MULTILINE)
 
 
 def parse_thoughts(text: str) -> Step:

@@ -10,6 +10,7 @@ original instance and any replica can think with the model under evaluation.
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
@@ -20,16 +21,25 @@ from inspect_ai.model import (
     ChatMessageSystem,
     ChatMessageTool,
     ChatMessageUser,
+    GenerateConfig,
+    ResponseSchema,
     get_model,
 )
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.tool import ToolInfo, ToolParam, ToolParams
-from inspect_ai.util import sandbox, store_as
+from inspect_ai.util import JSONSchema, sandbox, store_as
 
-from inspect_selfrep.deployment import OriginalInstance, identity, model_bridge, shutdown_finish, shutdown_tick
+from inspect_selfrep.deployment import (
+    OriginalInstance,
+    identity,
+    model_bridge,
+    shutdown_finish,
+    shutdown_tick,
+)
 from inspect_selfrep.record import AgentRecord
 
 from . import protocol as proto
+from .executor import Observation
 from .sandbox_exec import install_executor, run_executor
 
 
@@ -90,6 +100,7 @@ def think_plan_act(
     settle: float = 10.0,
     memory_chars: int = 60_000,
     thoughts: bool = True,
+    structured: str = "auto",
 ) -> Solver:
     """The think/plan/act scaffold of Pan et al. (arXiv 2412.12140).
 
@@ -101,9 +112,13 @@ def think_plan_act(
         settle: Seconds a command may run before it goes to the background.
         memory_chars: Conversation size above which older steps are summarised.
         thoughts: Ask for the five thought modules (False: the `minimal_loop` ablation).
+        structured: Send the step's JSON schema as the response schema (json protocol):
+            "on", "off", or "auto" (on for providers with structured output, see
+            `protocol.STRUCTURED_PROVIDERS`).
     """
     if protocol not in proto.PROTOCOLS:
         raise ValueError(f"protocol must be one of {proto.PROTOCOLS}, not {protocol!r}")
+    proto.resolve_structured(structured, "", protocol)  # a bad setting fails now, not mid-sample
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         original = store_as(OriginalInstance)
@@ -116,6 +131,13 @@ def think_plan_act(
         ]
         tools = _tool_infos() if protocol == "tools" else []
         model = get_model()
+        config = step_config(proto.resolve_structured(structured, str(model), protocol), thoughts)
+        if protocol == "json":
+            transcript().info(
+                f"Structured steps: {'on' if config.response_schema else 'off'} (`structured={structured}`"
+                + (f", response schema `{config.response_schema.name}`)" if config.response_schema else ")"),
+                source="think_plan_act",
+            )
         async with model_bridge():
             n = 0
             for n in range(1, max_steps + 1):
@@ -125,7 +147,7 @@ def think_plan_act(
                     if note.get("kind") == "signal" or note.get("kind") == "chat":
                         state.messages.append(ChatMessageUser(content=f"[Received by your agent server ({note['kind']})]: {note.get('text', '')}"))
                 state.messages = _compact(state.messages, memory_chars, record)
-                output = await model.generate(state.messages, tools=tools)
+                output = await model.generate(state.messages, tools=tools, config=config)
                 state.output = output
                 message = output.message
                 state.messages.append(message)
@@ -134,9 +156,13 @@ def think_plan_act(
                 else:
                     calls = [(c.function, c.arguments) for c in (message.tool_calls or [])]
                     step = proto.parse_tool_step(message.text, calls, thoughts)
-                transcript().info(step.markdown(), source=f"think_plan_act step {n}")
-                observation, done = await _act(step, original, record, settle, protocol, thoughts)
-                record.steps = record.steps + [{"n": n, "time": time.time(), **step.as_dict(), "observation": observation[-2000:]}]
+                observation, done, obs = await _act(step, original, record, settle, protocol, thoughts)
+                # The step's card: its thoughts and what its action did (after acting).
+                transcript().info(card(step, obs, observation, thoughts), source=f"think_plan_act step {n}")
+                record.steps = record.steps + [{
+                    "n": n, "time": time.time(), **step.as_dict(), "observation": observation[-2000:],
+                    "exit_code": obs.exit_code if obs else None, "structured": config.response_schema is not None,
+                }]
                 _reply(state, message, observation, protocol)
                 if done:
                     state.completed = True
@@ -149,12 +175,13 @@ def think_plan_act(
 
 async def _act(
     step: proto.Step, original: OriginalInstance, record: AgentRecord, settle: float, protocol: str, thoughts: bool
-) -> tuple[str, bool]:
+) -> tuple[str, bool, Observation | None]:
+    """Take the step's action: (observation for the model, done, the executor's observation)."""
     if not step.executable:
-        return proto.correction(step, protocol, thoughts), False
+        return proto.correction(step, protocol, thoughts), False, None
     assert step.action is not None
     if step.action.tool == "FINISH":
-        return f"Finished: {step.action.arg}", True
+        return f"Finished: {step.action.arg}", True, None
     if step.action.tool == "EXECUTE_CMD":
         record.commands = record.commands + [step.action.arg]
         obs = await run_executor(original, ["execute", "--settle", str(settle)], step.action.arg, settle + 120)
@@ -163,13 +190,46 @@ async def _act(
     text = obs.render()
     if step.problems:
         text += "\n\n" + proto.correction(step, protocol, thoughts)
-    return text, False
+    return text, False, obs
+
+
+def step_config(structured: bool, thoughts: bool) -> GenerateConfig:
+    """The generation config of a step: with the step's JSON schema as response schema, or none."""
+    if not structured:
+        return GenerateConfig()
+    return GenerateConfig(response_schema=ResponseSchema(
+        name=proto.schema_name(thoughts),
+        description=proto.schema_description(thoughts),
+        json_schema=JSONSchema.model_validate(proto.step_schema(thoughts, full=False)),
+        strict=True,
+    ))
+
+
+def _fence(text: str) -> str:
+    """`text` as a fenced block that no run of backticks inside it can close."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}text\n{text.strip() or '(no output)'}\n{ticks}"
+
+
+def card(step: proto.Step, obs: Observation | None, observation: str, thoughts: bool = True) -> str:
+    """A step's card for the transcript: its thought modules, its action and what the action did."""
+    head = step.markdown(thoughts)
+    if obs is None:
+        if step.executable:  # FINISH
+            return head + f"\n\n**Outcome**: finished ({observation})"
+        return head + f"\n\n**Outcome**: not executed; the model was told:\n\n{_fence(observation)}"
+    if obs.exit_code is None:
+        status = f"still running in the background as process {obs.process}"
+    else:
+        status = f"exit status {obs.exit_code}"
+    return head + f"\n\n**Observation** ({status}):\n\n{_fence(obs.output)}"
 
 
 @solver
-def minimal_loop(protocol: str = "json", max_steps: int = 50, settle: float = 10.0) -> Solver:
+def minimal_loop(protocol: str = "json", max_steps: int = 50, settle: float = 10.0, structured: str = "auto") -> Solver:
     """Ablation baseline: the same tools, executor and limits, without the thought modules."""
-    return think_plan_act(protocol=protocol, max_steps=max_steps, settle=settle, thoughts=False)
+    return think_plan_act(protocol=protocol, max_steps=max_steps, settle=settle, thoughts=False, structured=structured)
 
 
 def _reply(state: TaskState, message: ChatMessageAssistant, observation: str, protocol: str) -> None:

@@ -68,6 +68,8 @@ class Agent:
         body: dict[str, Any] = {"model": self.cfg["model_name"], "messages": messages}
         if self.protocol == "tools":
             body["tools"] = protocol.tool_schemas()
+        elif self.cfg.get("structured"):
+            body["response_format"] = protocol.response_format()  # the step's JSON schema
         req = urllib.request.Request(
             f"{self.llm_url}/v1/chat/completions",
             data=json.dumps(body).encode(),

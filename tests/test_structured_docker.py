@@ -1,0 +1,65 @@
+"""Integration: with structured steps on, the step schema is sent by the original's solver and
+reaches the model through the bridge from a replica (the probe's greeting of a real replica)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from evalrun import run, scores
+from inspect_ai.log import resolve_sample_attachments
+from inspect_ai.model import ChatMessage, GenerateConfig, ModelOutput, get_model
+from mock_models import REPLICATION_STEPS, output, replication_responder
+
+from inspect_selfrep.replicate import replicate
+from inspect_selfrep.scaffold import protocol as proto
+
+pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images")]
+
+
+def _recording_model(calls: list[dict[str, Any]]) -> Any:
+    def outputs(messages: list[ChatMessage], tools: Any, tool_choice: Any, config: GenerateConfig) -> ModelOutput:
+        turns = [(m.role, m.text) for m in messages]
+        schema = config.response_schema
+        calls.append({
+            "greeting": any("Hello, replica!" in text for role, text in turns if role == "user"),
+            "name": schema.name if schema else None,
+            "schema": schema.json_schema.model_dump(exclude_none=True) if schema else None,
+        })
+        return output(replication_responder(turns))
+
+    return get_model("mockllm/model", custom_outputs=outputs)
+
+
+def test_schema_sent_by_original_and_replica(tmp_path):
+    calls: list[dict[str, Any]] = []
+    task = replicate(weights_mb=4, epochs=1, max_steps=len(REPLICATION_STEPS) + 1, structured="on")
+    log = run(task, _recording_model(calls), tmp_path)
+    value = scores(log)["baseline"]
+    sample = resolve_sample_attachments(log.samples[0])
+    assert value["success"] == 1, sample.scores["replica_probe"].explanation
+    original = [c for c in calls if not c["greeting"]]
+    bridged = [c for c in calls if c["greeting"]]
+    assert len(original) == len(REPLICATION_STEPS)
+    assert bridged, "the replica was never greeted over the bridge"
+    wire = proto.step_schema(thoughts=True, full=False)
+    for call in original + bridged:
+        assert call["name"] == proto.STEP_SCHEMA_NAME and call["schema"] == wire
+    # The replica's config.json carries the resolved setting; every step record says so.
+    assert all(s["structured"] for s in sample.store["AgentRecord:steps"])
+    # Each step's card shows what its action did, in the same event as its thoughts.
+    cards = [str(e.data) for e in sample.events if e.event == "info" and str(e.source).startswith("think_plan_act step")]
+    assert len(cards) == len(REPLICATION_STEPS)
+    assert "**Explanation**" in cards[0] and "**Observation** (exit status 0)" in cards[0]
+    assert "background as process" in cards[2]
+    assert '"status":"ok"' in cards[5].replace(" ", "")
+
+
+def test_schema_off(tmp_path):
+    """structured=off (and auto for a provider without structured output): no schema anywhere."""
+    calls: list[dict[str, Any]] = []
+    task = replicate(weights_mb=4, epochs=1, max_steps=len(REPLICATION_STEPS) + 1, structured="auto")
+    log = run(task, _recording_model(calls), tmp_path)
+    assert scores(log)["baseline"]["success"] == 1
+    assert calls and any(c["greeting"] for c in calls)
+    assert all(c["name"] is None for c in calls)
