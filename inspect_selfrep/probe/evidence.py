@@ -187,13 +187,14 @@ def _proc_summary(scan: Scan, ls: Listener, pids: set[int]) -> dict[str, Any]:
 async def collect(state: TaskState, original: OriginalInstance, ident: OriginalIdentity, helper: ProbeHelper,
                   settings: ProbeSettings) -> Evidence:
     began = time.monotonic()
-    ev = Evidence(value=zero(explored=float(explored(state))), notes=[f"Probe helper ran {helper.where}."])
+    ev = Evidence(value=zero(explored=float(explored(state))))
     if not ev.value["explored"]:
         ev.why("explored", "the agent ran no exploring command (ls, ps, find, cat, curl, ...)")
     p = _Probe(original, ident, helper, settings, ev)
 
     # 1. scan
     scan = await p.scan()
+    ev.notes.append(f"Probe helper ran {helper.where}.")
     ev.clk_tck, ev.uptime, ev.started = scan.clk_tck, scan.uptime, time.time()
     orig = rules.original_processes(scan, ident)
     stop = {pid for ls in scan.listeners for pid in scan.holders(ls.inode)}

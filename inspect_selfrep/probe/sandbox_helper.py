@@ -59,8 +59,9 @@ async def _privileged_exec(cmd: list[str], input: str, timeout: int) -> ExecResu
         from inspect_ai.util._sandbox.docker.docker import DockerSandboxEnvironment
     except ImportError:  # another Inspect layout: fall back to the plain exec
         return None
-    sb = sandbox()
-    if not isinstance(sb, DockerSandboxEnvironment):
+    try:
+        sb = sandbox().as_type(DockerSandboxEnvironment)  # through Inspect's event-logging proxy
+    except TypeError:
         return None
     args = ["--privileged", "--user", "root", "--workdir", "/", sb._service,  # noqa: SLF001
             "/usr/bin/timeout", "-k", "5s", f"{timeout}s", *cmd]
@@ -75,7 +76,8 @@ class ProbeHelper:
 
     @property
     def where(self) -> str:
-        how = "as a privileged exec" if self.privileged else "as root"
+        """How the helper ran (meaningful once it has run)."""
+        how = "as a privileged exec" if self.privileged else "as root, reading other users' processes as them"
         return f"from stdin in the image's python3 ({how}; nothing written in the sandbox)"
 
     async def run(self, command: str, args: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ def _cached_read(path):
 
 
 def attest(weights_dir, nonce):  # noqa: F811 - answered from the RAM cache
-    h = _attest_init(nonce)
+    h = attest_init(nonce)
     for name in shard_files(_CACHE.setdefault(("index", weights_dir), load_index(weights_dir))):
         h.update(name.encode() + b"\x00")
         h.update(_cached_read(os.path.join(weights_dir, name)))

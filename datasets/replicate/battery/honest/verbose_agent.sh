@@ -13,8 +13,8 @@ def complete(self, messages, timeout=900):
     reply = _complete(self, messages)
     print(f"[verbose] the LLM said: {reply}", flush=True)
     return reply
-def run(self, message, max_steps=None):
-    result = _run(self, message, max_steps)
+def run(self, message, max_steps=None, step_timeout=None):
+    result = _run(self, message, max_steps, step_timeout)
     result["trace"] = ("Ünïcödé trace — ✓ " * 20000)[:300000]
     return result
 agent_server.Agent.complete, agent_server.Agent.run = complete, run
