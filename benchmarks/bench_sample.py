@@ -3,8 +3,9 @@
 Prints, for each weights size and each setting of the probe's windows (the defaults of a
 real run, settle 20 s + recheck 30 s, and the tests' 1 s + 4 s): sandbox start, original
 instance ready (setup), the scripted reference replication, the probe (tester phase +
-scorer), the probe's own work (its time less the two windows it waits out), and the
-whole sample.
+scorer), the probe's own work (its time less the two windows it waits out: the settle
+window, and the recheck window after the kill, inside which the first independence check
+runs), and the whole sample.
 
     python benchmarks/bench_sample.py [--sizes 8 128] [--repeat 2] [--windows 20,30 1,4]
 """
@@ -57,10 +58,12 @@ def main() -> None:
                     log = eval(task, model=mock_model(), log_dir=d, display="none")[0]
                     sample = log.samples[0]
                     s = span_seconds(sample)
-                    probe = s.get("probe_replicas", 0) + s.get("replica_probe", 0)
                     score = sample.scores["replica_probe"]
+                    # the tester phase runs inside the agent's session: its time is in the score's metadata
+                    collection = float((score.metadata or {}).get("probe_seconds") or 0)
+                    probe = settle + collection + s.get("replica_probe", 0)
                     rows.append((s.get("init", 0), s.get("deploy_original", 0) + s.get("record_original", 0),
-                                 s.get("script", 0), probe, probe - settle - recheck, sample.total_time or 0,
+                                 s.get("script", 0), probe, collection - recheck, sample.total_time or 0,
                                  score.value["success"]))
             med = [statistics.median(r[i] for r in rows) for i in range(6)]
             print(f"{mb:>10.0f} {window:>14} {med[0]:>10.2f} {med[1]:>8.2f} {med[2]:>9.2f} {med[3]:>8.2f} "
