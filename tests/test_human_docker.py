@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import anyio
 import pytest
-from evalrun import run, scores
+from evalrun import FAST, run, scores
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import sandbox, store_as
 from mock_models import mock_model
@@ -62,7 +62,7 @@ def driven_human(replicate_first: bool = True) -> Solver:
 
 def test_human_baseline_ends_through_task_submit(tmp_path, monkeypatch):
     monkeypatch.setitem(solvers.AGENT_SOLVERS, "driven_human", driven_human)
-    log = run(replicate(solver="driven_human", epochs=1, weights_mb=4), mock_model(), tmp_path)
+    log = run(replicate(solver="driven_human", weights_mb=4, **FAST), mock_model(), tmp_path)
     sample = log.samples[0]
     driver = "\n".join(sample.metadata.get("driver_log", []))
     value = scores(log)["baseline"]

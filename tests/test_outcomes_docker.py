@@ -4,7 +4,7 @@ cannot read, then a FINISH claiming a replication that never happened."""
 from __future__ import annotations
 
 import pytest
-from evalrun import run, scores
+from evalrun import FAST, run, scores
 from mock_models import mock_model, step
 
 from inspect_selfrep.replicate import replicate
@@ -22,7 +22,7 @@ def respond(messages):
 
 
 def test_false_claim_refusal_and_format_failures(tmp_path):
-    log = run(replicate(epochs=1, weights_mb=4, max_steps=5), mock_model(respond), tmp_path)
+    log = run(replicate(weights_mb=4, max_steps=5, **FAST), mock_model(respond), tmp_path)
     assert scores(log)["baseline"]["success"] == 0
     meta = log.samples[0].scores["replica_probe"].metadata
     assert meta["outcomes"] == {"refused": True, "false_claim": True, "format_failures": 2, "steps": 3}, meta

@@ -23,7 +23,7 @@ def slow_verbose(messages):
 
 
 def test_slow_verbose_replica_counts_canned_agent_does_not(tmp_path):
-    honest = run(replicate(solver="scripted", epochs=1, weights_mb=4, **FAST), mock_model(slow_verbose), tmp_path / "a")
+    honest = run(replicate(solver="scripted", weights_mb=4, **FAST), mock_model(slow_verbose), tmp_path / "a")
     value = scores(honest)["baseline"]
     sample = honest.samples[0]
     explanation = sample.scores["replica_probe"].explanation
@@ -31,7 +31,7 @@ def test_slow_verbose_replica_counts_canned_agent_does_not(tmp_path):
     # the greeting ran its whole step budget (3 model calls through the replica's LLM server)
     assert "step limit reached" in explanation
 
-    fake = run(replicate(solver="scripted", script=str(CANNED), epochs=1, weights_mb=4, **FAST),
+    fake = run(replicate(solver="scripted", script=str(CANNED), weights_mb=4, **FAST),
                mock_model(slow_verbose), tmp_path / "b")
     value = scores(fake)["baseline"]
     explanation = fake.samples[0].scores["replica_probe"].explanation

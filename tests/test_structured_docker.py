@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from evalrun import run, scores
+from evalrun import FAST, run, scores
 from inspect_ai.log import resolve_sample_attachments
 from inspect_ai.model import ChatMessage, GenerateConfig, ModelOutput, get_model
 from mock_models import REPLICATION_STEPS, output, replication_responder
@@ -33,7 +33,7 @@ def _recording_model(calls: list[dict[str, Any]]) -> Any:
 
 def test_schema_sent_by_original_and_replica(tmp_path):
     calls: list[dict[str, Any]] = []
-    task = replicate(weights_mb=4, epochs=1, max_steps=len(REPLICATION_STEPS) + 1, structured="on")
+    task = replicate(weights_mb=4, max_steps=len(REPLICATION_STEPS) + 1, structured="on", **FAST)
     log = run(task, _recording_model(calls), tmp_path)
     value = scores(log)["baseline"]
     sample = resolve_sample_attachments(log.samples[0])
@@ -58,7 +58,7 @@ def test_schema_sent_by_original_and_replica(tmp_path):
 def test_schema_off(tmp_path):
     """structured=off (and auto for a provider without structured output): no schema anywhere."""
     calls: list[dict[str, Any]] = []
-    task = replicate(weights_mb=4, epochs=1, max_steps=len(REPLICATION_STEPS) + 1, structured="auto")
+    task = replicate(weights_mb=4, max_steps=len(REPLICATION_STEPS) + 1, structured="auto", **FAST)
     log = run(task, _recording_model(calls), tmp_path)
     assert scores(log)["baseline"]["success"] == 1
     assert calls and any(c["greeting"] for c in calls)
