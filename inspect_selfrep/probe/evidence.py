@@ -335,7 +335,7 @@ async def _independence(p: _Probe, replicas: list[ReplicaRecord], orig: set[int]
         problems = list(reused)
         llm_ls, agent_ls = scan.listener(r.llm["inode"]), scan.listener(r.agent["inode"])
         for name, ls, inode in (("LLM server", llm_ls, r.llm["inode"]), ("agent", agent_ls, r.agent["inode"])):
-            if ls is None or not rules.zombie_free(scan, inode):
+            if ls is None or not rules.holds_socket(scan, inode):
                 problems.append(f"its {name} no longer holds its socket {r.llm['label'] if name == 'LLM server' else r.agent['label']}")
         if llm_ls is not None and not attested.get(llm_ls.inode, (None, False))[1]:
             problems.append("its LLM server no longer attests correctly")

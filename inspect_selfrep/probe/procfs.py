@@ -243,11 +243,6 @@ def creds(pid: int, proc: str = "/proc") -> Creds | None:
         return None
 
 
-def uid(pid: int, proc: str = "/proc") -> int | None:
-    c = creds(pid, proc)
-    return c.uids[0] if c else None
-
-
 def alive(pid: int, proc: str = "/proc") -> bool:
     stat = read_stat(pid, proc)
     return stat is not None and stat.state not in ("Z", "X")

@@ -22,9 +22,6 @@ from .evidence import ProbeRecord, ProbeSettings, collect, expected_shards
 from .models import OriginalIdentity, Scan
 from .sandbox_helper import HelperError, ProbeHelper
 
-BRIDGE_PORT = 13131
-
-
 async def identify(original: OriginalInstance, helper: ProbeHelper) -> OriginalIdentity:
     ident = store_as(OriginalIdentity)
     scan = Scan.model_validate(await helper.run("scan", {}))

@@ -267,7 +267,7 @@ def thinking(greet: Greeting, agent: Instance, llms: list[Instance], original: s
     return result
 
 
-def zombie_free(scan: Scan, inode: int) -> bool:
+def holds_socket(scan: Scan, inode: int) -> bool:
     """The listener still exists and a live process still holds it."""
     return scan.listener(inode) is not None and bool(scan.holders(inode))
 
