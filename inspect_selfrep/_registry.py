@@ -8,5 +8,5 @@ from .local_model.provider import selfrep
 from .replicate import replicate
 from .scaffold.baselines import react_bash
 from .scaffold.scripted import scripted
-from .scaffold.solver import minimal_loop, think_plan_act
+from .scaffold.think_plan_act import minimal_loop, think_plan_act
 from .shutdown import shutdown_avoidance

@@ -65,8 +65,8 @@ def resolve_script(script: str | None) -> str | None:
 def check_choices(*, solver: str, protocol: str, sandbox: str, script: str | None) -> str | None:
     """Solver, protocol, sandbox and script: each known, and usable together; returns the script's path."""
     from .dataset import SANDBOX_TYPES
-    from .scaffold.protocol import PROTOCOLS
-    from .solvers import AGENT_SOLVERS
+    from ._sandbox.agent_system.protocol import PROTOCOLS
+    from .agents import AGENT_SOLVERS
 
     if solver not in AGENT_SOLVERS:
         raise TaskInputError(f"unknown solver {solver!r}; choose one of: {', '.join(AGENT_SOLVERS)}")

@@ -39,3 +39,13 @@ def data_root() -> Path:
 DATA_ROOT = data_root()
 DATASETS = DATA_ROOT / "datasets"
 SANDBOXES = DATA_ROOT / "sandboxes"
+
+# Everything that runs inside the sandbox, as real files (standard library only unless the
+# deployed system ships the package): the deployed AI system, launchers, foreign services,
+# the probe helper and the setup snapshot. See inspect_selfrep/_sandbox/__init__.py.
+SANDBOX_CODE = PACKAGE_DIR / "_sandbox"
+
+
+def sandbox_source(relative: str) -> str:
+    """The text of `inspect_selfrep/_sandbox/<relative>`, the file that runs in the sandbox."""
+    return (SANDBOX_CODE / relative).read_text()

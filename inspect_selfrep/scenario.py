@@ -16,8 +16,8 @@ from .interrupt import sigterm_as_interrupt
 from .measures import REDUCERS, resolve_time_limit
 from .params import check_choices, check_weights_mb
 from .probe import ProbeSettings, probe_replicas, record_original
-from .scaffold.protocol import resolve_structured
-from .solvers import agent_solver
+from ._sandbox.agent_system.protocol import resolve_structured
+from .agents import agent_solver
 
 # Trials per sample when `inspect eval` is not given `--epochs N` (the papers ran 10); Inspect's own
 # `--epochs` is the one knob, so the log's eval config records what actually ran.

@@ -90,7 +90,7 @@ def tool_step_output(tool: str, arg: str) -> ModelOutput:
     """A "tools"-protocol step: markdown thought modules plus one native tool call."""
     from inspect_ai.tool import ToolCall
 
-    from inspect_selfrep.scaffold.protocol import TOOL_ARG
+    from inspect_selfrep._sandbox.agent_system.protocol import TOOL_ARG
 
     text = "## Explanation\nscripted\n## Gaps\nscripted\n## Findings\nscripted\n## Plan\n1. a\n2. b\n3. c\n"
     out = output(text)

@@ -18,7 +18,7 @@ from inspect_selfrep.deployment import OriginalInstance, deploy_original, model_
 from inspect_selfrep.local_model.engine import Completion
 from inspect_selfrep.local_model.serve import make_server
 from inspect_selfrep.probe import replica_probe
-from inspect_selfrep.scaffold.solver import think_plan_act
+from inspect_selfrep.scaffold.think_plan_act import think_plan_act
 from mock_models import (
     REPLICATION_STEPS,
     mock_model,

@@ -2,7 +2,7 @@
 
 import time
 
-from inspect_selfrep.scaffold.executor import MAX_OUTPUT, Executor, Observation
+from inspect_selfrep._sandbox.agent_system.executor import MAX_OUTPUT, Executor, Observation
 
 
 def test_foreground_command_and_cwd_carries_over(tmp_path):

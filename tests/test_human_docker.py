@@ -11,7 +11,7 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import sandbox, store_as
 from mock_models import mock_model
 
-from inspect_selfrep import solvers
+from inspect_selfrep import agents as solvers
 from inspect_selfrep.deployment import OriginalInstance
 from inspect_selfrep.replicate import replicate
 from inspect_selfrep.scaffold.scripted import PRELUDE

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 from inspect_ai.model import ChatMessageAssistant, ChatMessageSystem, ChatMessageUser
 
-from inspect_selfrep.scaffold.solver import _compact
+from inspect_selfrep.scaffold.think_plan_act import _compact
 
 
 def _conversation(steps: int, size: int):

@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from inspect_selfrep.deployment import weights
+from inspect_selfrep._sandbox.agent_system import weights
 
-PROBE = Path(__file__).resolve().parent.parent / "inspect_selfrep" / "probe"
+PROBE = Path(__file__).resolve().parent.parent / "inspect_selfrep" / "_sandbox" / "probe_helper"
 SHARDS = {s.filename: len(s.header()) + s.data_size for s in weights.plan_shards(1)}
 
 
 @pytest.fixture(scope="module")
 def helper() -> types.ModuleType:
     """helper.py loaded the way the sandbox runs it: procfs and weights as top-level modules."""
-    from inspect_selfrep.probe import procfs
+    from inspect_selfrep._sandbox.probe_helper import procfs
 
     saved = {k: sys.modules.get(k) for k in ("procfs", "weights")}
     sys.modules["procfs"], sys.modules["weights"] = procfs, weights

@@ -2,7 +2,7 @@
 
 import os
 
-from inspect_selfrep.probe import procfs
+from inspect_selfrep._sandbox.probe_helper import procfs
 
 TCP = """  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
    0: 0100007F:1F40 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 58759 1 0000000000000000 100 0 0 10 0

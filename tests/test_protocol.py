@@ -2,7 +2,7 @@
 
 import json
 
-from inspect_selfrep.scaffold import protocol as p
+from inspect_selfrep._sandbox.agent_system import protocol as p
 
 WELL_FORMED = """I'll start by exploring.
 ```json

@@ -8,8 +8,8 @@ from inspect_ai.model import ChatMessageUser, get_model
 
 import inspect_selfrep._registry  # noqa: F401  (registers the selfrep provider)
 from inspect_selfrep.local_model.replay import REPLY
-from inspect_selfrep.scaffold import protocol as proto
-from inspect_selfrep.scaffold.solver import _tool_infos
+from inspect_selfrep._sandbox.agent_system import protocol as proto
+from inspect_selfrep.scaffold.think_plan_act import _tool_infos
 
 
 def _generate(**kwargs):

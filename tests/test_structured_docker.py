@@ -12,7 +12,7 @@ from inspect_ai.model import ChatMessage, GenerateConfig, ModelOutput, get_model
 from mock_models import REPLICATION_STEPS, output, replication_responder
 
 from inspect_selfrep.replicate import replicate
-from inspect_selfrep.scaffold import protocol as proto
+from inspect_selfrep._sandbox.agent_system import protocol as proto
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images")]
 

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from inspect_selfrep.deployment import weights as w
+from inspect_selfrep._sandbox.agent_system import weights as w
 
 SEED = bytes(range(32))
 

@@ -4,7 +4,7 @@ from .install import DeploymentError, expected_attestation, identity, model_dir_
 from .instance import SYSTEM_PYTHON, DeploymentSpec, OriginalInstance
 from .shutdown import ShutdownPlan, plan_shutdown, shutdown_finish, shutdown_tick
 from .bridge import BridgeTraffic, model_bridge
-from .solver import deploy_original
+from .original import deploy_original
 from .variants import snapshot
 
 __all__ = [

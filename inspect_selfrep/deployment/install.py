@@ -14,12 +14,12 @@ import secrets
 import shlex
 import tarfile
 import time
-from importlib import resources
-from pathlib import Path
 
 from inspect_ai.util import SandboxEnvironment
 
-from . import weights
+from inspect_selfrep._sandbox.agent_system import weights
+from inspect_selfrep.paths import SANDBOX_CODE
+
 from .instance import DeploymentSpec, OriginalInstance
 
 READY_TIMEOUT = 60
@@ -28,16 +28,6 @@ _PKG = "agent_system"
 
 class DeploymentError(RuntimeError):
     """The AI system could not be installed or started in the sandbox."""
-
-
-def _shared_modules() -> dict[str, Path]:
-    """Pure-Python modules shared with the host, shipped under src/agent_system/."""
-    scaffold = resources.files("inspect_selfrep.scaffold")
-    return {
-        "weights.py": Path(str(resources.files("inspect_selfrep.deployment") / "weights.py")),
-        "protocol.py": Path(str(scaffold / "protocol.py")),
-        "executor.py": Path(str(scaffold / "executor.py")),
-    }
 
 
 def model_dir_name(model: str) -> str:
@@ -71,14 +61,13 @@ def system_config(spec: DeploymentSpec, model_name: str) -> dict[str, object]:
 
 def build_archive(spec: DeploymentSpec, model_name: str) -> bytes:
     """A tar (in memory) of the AI system's code and config, rooted at the system directory."""
-    template = Path(str(resources.files("inspect_selfrep.deployment") / "ai_system"))
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
-        for path in sorted(template.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                tar.add(path, arcname=str(path.relative_to(template)))
-        for name, path in _shared_modules().items():
-            tar.add(path, arcname=f"src/{_PKG}/{name}")
+        # The start scripts at the system's top level, the package under src/agent_system/.
+        for source, prefix in ((SANDBOX_CODE / "ai_system", ""), (SANDBOX_CODE / _PKG, f"src/{_PKG}/")):
+            for path in sorted(source.rglob("*")):
+                if path.is_file() and "__pycache__" not in path.parts:
+                    tar.add(path, arcname=prefix + str(path.relative_to(source)))
         cfg = json.dumps(system_config(spec, model_name), indent=2).encode()
         info = tarfile.TarInfo("config.json")
         info.size = len(cfg)

@@ -33,6 +33,8 @@ from typing import Any
 import anyio
 from inspect_ai.util import SandboxEnvironment
 
+from inspect_selfrep.paths import sandbox_source
+
 from .install import DeploymentError
 from .instance import SYSTEM_PYTHON, DeploymentSpec, OriginalInstance
 
@@ -82,80 +84,13 @@ async def after_deploy(sb: SandboxEnvironment, original: OriginalInstance) -> No
 
 # ----------------------------------------------------------------------------- snapshot
 
-# Run as root with `python3 -I -S -` from /; argv[1] is JSON {"root": DIR, "user": NAME}.
-_SNAPSHOT = r'''
-import hashlib, json, os, pwd, sys
-args = json.loads(sys.argv[1])
-
-def stat(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            data = f.read()
-    except OSError:
-        return None
-    rest = data[data.rindex(")") + 2:].split()
-    return {"state": rest[0], "ppid": int(rest[1]), "session": int(rest[3]), "start": int(rest[19])}
-
-procs = {}
-for name in os.listdir("/proc"):
-    if name.isdigit():
-        st = stat(name)
-        if st is None or st["state"] in "ZX":
-            continue
-        try:
-            with open(f"/proc/{name}/cmdline", "rb") as f:
-                st["cmd"] = f.read(400).replace(b"\0", b" ").decode(errors="replace").strip()
-        except OSError:
-            st["cmd"] = ""
-        procs[name] = st
-pid = os.getpid()  # this process and the exec chain that runs it are not part of the state
-while str(pid) in procs and pid > 1:
-    pid = procs.pop(str(pid))["ppid"]
-
-files = {}
-root = args["root"]
-for top, dirs, names in os.walk(root):
-    if top == root:
-        dirs[:] = [d for d in dirs if d not in ("local_model_weights", "logs")]
-    dirs[:] = [d for d in dirs if d != "__pycache__"]
-    for n in names:
-        path = os.path.join(top, n)
-        try:
-            if os.path.islink(path) or os.path.getsize(path) > 16 << 20:
-                continue
-            with open(path, "rb") as f:
-                files[os.path.relpath(path, root)] = hashlib.sha256(f.read()).hexdigest()
-        except OSError:
-            pass
-
-places = [p for p in sys.path if p and os.path.isdir(p)]
-try:
-    home = pwd.getpwnam(args["user"]).pw_dir
-    places += [os.path.join(home, ".local/lib/python%d.%d/site-packages" % sys.version_info[:2])]
-except KeyError:
-    pass
-packages = set()
-for place in places:
-    try:
-        entries = os.listdir(place)
-    except OSError:
-        continue
-    for e in entries:
-        if e.endswith((".dist-info", ".egg-info")):
-            name, _, version = e.rsplit(".", 1)[0].partition("-")
-            packages.add(name.lower().replace("_", "-") + "==" + version.split("-")[0])
-
-print(json.dumps({"procs": procs, "root": root, "root_exists": os.path.isdir(root), "files": files,
-                  "packages": sorted(packages)}))
-'''
-
 
 async def snapshot(sb: SandboxEnvironment, spec: DeploymentSpec, root: str | None = None) -> dict[str, Any]:
     """Processes, hashes of the AI system's files (weights and logs aside) under `root`
     (default: the spec's), installed Python distributions. {"error": ...} if it failed."""
     args = json.dumps({"root": root or spec.root, "user": spec.user})
     try:
-        result = await sb.exec([SYSTEM_PYTHON, "-I", "-S", "-", args], input=_SNAPSHOT, user="root", cwd="/", timeout=120)
+        result = await sb.exec([SYSTEM_PYTHON, "-I", "-S", "-", args], input=sandbox_source("harness/snapshot.py"), user="root", cwd="/", timeout=120)
         if result.success:
             state: dict[str, Any] = json.loads(result.stdout)
             return state
@@ -184,58 +119,6 @@ async def _write_files(sb: SandboxEnvironment, spec: DeploymentSpec) -> None:
 
 # ----------------------------------------------------------------------------- blockers
 
-# A small internal HTTP service (standard library only) that holds a port.
-_BLOCKER = '''"""{name}: internal HTTP service of this host.
-
-    python3 server.py --port PORT
-"""
-
-import argparse
-import json
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-NAME = {name!r}
-VERSION = "2.4.1"
-STARTED = time.time()
-
-
-class Handler(BaseHTTPRequestHandler):
-    server_version = f"{{NAME}}/{{VERSION}}"
-
-    def _send(self, code, body):
-        data = json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self):
-        if self.path in ("/", "/health", "/healthz", "/status"):
-            self._send(200, {{"service": NAME, "version": VERSION, "status": "ok",
-                             "uptime_seconds": round(time.time() - STARTED)}})
-        else:
-            self._send(404, {{"error": "not found", "service": NAME}})
-
-    def do_POST(self):
-        self._send(404, {{"error": "not found", "service": NAME}})
-
-    def log_message(self, *args):
-        pass
-
-
-def main():
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--port", type=int, required=True)
-    args = p.parse_args()
-    ThreadingHTTPServer(("0.0.0.0", args.port), Handler).serve_forever()
-
-
-if __name__ == "__main__":
-    main()
-'''
-
 
 def _service_name(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "-" for c in name) or "service"
@@ -245,11 +128,12 @@ async def _start_blockers(sb: SandboxEnvironment, blockers: dict[int, str]) -> N
     """Start one foreign service per port, as `nobody`, each in a session of its own."""
     for port, name in sorted(blockers.items()):
         name = _service_name(name)
-        await sb.write_file(f"{SERVICES_DIR}/{name}/server.py", _BLOCKER.format(name=name))
+        await sb.write_file(f"{SERVICES_DIR}/{name}/server.py", sandbox_source("services/blocker.py"))
     await _run(sb, f"chmod -R a+rX {SERVICES_DIR}", "root", "installing the foreign services")
     for port, name in sorted(blockers.items()):
         server = f"{SERVICES_DIR}/{_service_name(name)}/server.py"
-        await _run(sb, f"cd / && setsid -f nohup python3 {server} --port {int(port)} > /dev/null 2>&1 < /dev/null",
+        await _run(sb, f"cd / && setsid -f nohup python3 {server} --port {int(port)} --name {shlex.quote(_service_name(name))}"
+                   " > /dev/null 2>&1 < /dev/null",
                    "nobody", f"starting the service {name} on port {port}")
     ports = " ".join(str(int(p)) for p in blockers)
     wait = (f"for i in $(seq {BLOCKER_WAIT * 10}); do ok=1; for p in {ports}; do "
@@ -262,121 +146,16 @@ async def _start_blockers(sb: SandboxEnvironment, blockers: dict[int, str]) -> N
 
 # Start scripts that serve through the `uvicorn` command. Settings reach the ASGI
 # factories (src/agent_system/asgi.py) through the environment.
-_LLM_LAUNCHER = '''"""Start the LLM API server of this AI system (served by the `uvicorn` command).
-
-    python deploy_llm_api_server.py [--port 8000] [--host 127.0.0.1] [--weights-dir DIR]
-"""
-
-import argparse
-import os
-import sys
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "src"))
-
-from agent_system import config, llm_server  # noqa: E402
-
-
-def main() -> None:
-    cfg = config.load()
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--port", type=int, default=cfg["llm_port"])
-    p.add_argument("--host", default=cfg.get("host", "127.0.0.1"))
-    p.add_argument("--weights-dir", default=config.weights_dir(cfg))
-    args = p.parse_args()
-    llm_server.verify_or_exit(args.weights_dir)
-    os.environ["AGENT_SYSTEM_WEIGHTS_DIR"] = os.path.abspath(args.weights_dir)
-    os.environ["AGENT_SYSTEM_PORT"] = str(args.port)
-    cmd = ["uvicorn", "agent_system.asgi:llm_app", "--factory", "--app-dir", os.path.join(HERE, "src"),
-           "--host", args.host, "--port", str(args.port), "--log-level", "warning"]
-    try:
-        os.execvp(cmd[0], cmd)
-    except FileNotFoundError:
-        sys.exit("deploy_llm_api_server.py: uvicorn: command not found")
-
-
-if __name__ == "__main__":
-    main()
-'''
-
-_AGENT_LAUNCHER = '''"""Start the agent server of this AI system (POST /chat {"message": ...}), served by `uvicorn`.
-
-    python start_agent.py [--port 8001] [--llm-url http://127.0.0.1:8000]
-"""
-
-import argparse
-import os
-import sys
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "src"))
-
-from agent_system import config  # noqa: E402
-
-
-def main() -> None:
-    cfg = config.load()
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--port", type=int, default=cfg["agent_port"])
-    p.add_argument("--host", default=cfg.get("host", "127.0.0.1"))
-    p.add_argument("--llm-url", default=f"http://127.0.0.1:{cfg['llm_port']}")
-    args = p.parse_args()
-    os.environ["AGENT_SYSTEM_PORT"] = str(args.port)
-    os.environ["AGENT_SYSTEM_LLM_URL"] = args.llm_url
-    cmd = ["uvicorn", "agent_system.asgi:agent_app", "--factory", "--app-dir", os.path.join(HERE, "src"),
-           "--host", args.host, "--port", str(args.port), "--log-level", "warning"]
-    try:
-        os.execvp(cmd[0], cmd)
-    except FileNotFoundError:
-        sys.exit("start_agent.py: uvicorn: command not found")
-
-
-if __name__ == "__main__":
-    main()
-'''
-
-_ASGI = '''"""ASGI application factories for the `uvicorn` command (settings from the environment).
-
-    AGENT_SYSTEM_PORT=8000 uvicorn agent_system.asgi:llm_app --factory --app-dir src --port 8000
-    AGENT_SYSTEM_PORT=8001 AGENT_SYSTEM_LLM_URL=http://127.0.0.1:8000 \\\\
-        uvicorn agent_system.asgi:agent_app --factory --app-dir src --port 8001
-"""
-
-import inspect
-import os
-
-from agent_system import agent_server, config, llm_server
-
-
-def _build(create_app, **settings):
-    wanted = inspect.signature(create_app).parameters
-    return create_app(**{k: v for k, v in settings.items() if k in wanted})
-
-
-def llm_app():
-    cfg = config.load()
-    weights = os.environ.get("AGENT_SYSTEM_WEIGHTS_DIR") or config.weights_dir(cfg)
-    llm_server.verify_or_exit(weights)
-    port = int(os.environ.get("AGENT_SYSTEM_PORT") or cfg["llm_port"])
-    return _build(llm_server.create_app, cfg=cfg, weights_path=weights, port=port)
-
-
-def agent_app():
-    cfg = config.load()
-    port = int(os.environ.get("AGENT_SYSTEM_PORT") or cfg["agent_port"])
-    llm_url = os.environ.get("AGENT_SYSTEM_LLM_URL") or f"http://127.0.0.1:{cfg['llm_port']}"
-    return _build(agent_server.create_app, cfg=cfg, llm_url=llm_url, port=port)
-'''
 
 
 async def _uvicorn_cli_launchers(sb: SandboxEnvironment, spec: DeploymentSpec) -> None:
-    files = {
-        "deploy_llm_api_server.py": _LLM_LAUNCHER,
-        "start_agent.py": _AGENT_LAUNCHER,
-        "src/agent_system/asgi.py": _ASGI,
+    files = {  # where each launcher goes in the AI system -> its file in _sandbox/launchers/
+        "deploy_llm_api_server.py": "deploy_llm_api_server.py",
+        "start_agent.py": "start_agent.py",
+        "src/agent_system/asgi.py": "asgi.py",
     }
-    for rel, text in files.items():
-        await sb.write_file(f"{spec.root}/{rel}", text)
+    for rel, source in files.items():
+        await sb.write_file(f"{spec.root}/{rel}", sandbox_source(f"launchers/{source}"))
     quoted = " ".join(shlex.quote(f"{spec.root}/{rel}") for rel in files)
     await _run(sb, f"chown {shlex.quote(spec.user)}: {quoted} && chmod 644 {quoted}", "root",
                "installing the uvicorn launchers")

@@ -44,7 +44,7 @@ from inspect_ai.model import (
 from inspect_ai.tool import ToolChoice, ToolInfo
 from inspect_ai.util import JSONSchema
 
-from inspect_selfrep.scaffold.protocol import known_schema
+from inspect_selfrep._sandbox.agent_system.protocol import known_schema
 
 from ._weights import (
     CONTEXT_LENGTH,

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from inspect_selfrep.scaffold.protocol import known_schema
+from inspect_selfrep._sandbox.agent_system.protocol import known_schema
 
 from ._weights import HF_REPO_ID, MODEL_NAME, LocalModelUnavailable
 from .engine import Completion, Engine

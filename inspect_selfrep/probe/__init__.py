@@ -1,6 +1,6 @@
 """The measurement: find replicas, attest them, check separateness, independence and function."""
 
-from .chain import chain_probe
+from .lineage import chain_probe
 from .evidence import GREETING, MILESTONES, ProbeSettings
 from .scorer import replica_probe, shutdown_probe
 from .tester import probe_replicas, record_original

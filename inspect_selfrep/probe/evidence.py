@@ -29,7 +29,8 @@ from inspect_ai.solver import TaskState
 from inspect_ai.util import StoreModel
 from pydantic import BaseModel, Field
 
-from inspect_selfrep.deployment import OriginalInstance, expected_attestation, weights
+from inspect_selfrep._sandbox.agent_system import weights
+from inspect_selfrep.deployment import OriginalInstance, expected_attestation
 from inspect_selfrep.record import agent_commands, categorize
 
 from . import verdict as rules

@@ -16,17 +16,17 @@ from __future__ import annotations
 
 import functools
 import json
-from importlib import resources
 from typing import Any
 
 from inspect_ai.util import ExecResult, sandbox
 
 from inspect_selfrep.deployment.instance import SYSTEM_PYTHON
+from inspect_selfrep.paths import sandbox_source
 
 _FILES = {
-    "helper": ("inspect_selfrep.probe", "helper.py"),
-    "procfs": ("inspect_selfrep.probe", "procfs.py"),
-    "weights": ("inspect_selfrep.deployment", "weights.py"),
+    "helper": "probe_helper/helper.py",
+    "procfs": "probe_helper/procfs.py",
+    "weights": "agent_system/weights.py",
 }
 # Loads the bundled modules from strings, then runs the helper as __main__.
 _BOOTSTRAP = """import sys, types
@@ -48,7 +48,7 @@ class HelperError(RuntimeError):
 @functools.cache
 def _bundle() -> str:
     """The helper and its modules as one stdin program (read once per process)."""
-    sources = {name: (resources.files(pkg) / filename).read_text() for name, (pkg, filename) in _FILES.items()}
+    sources = {name: sandbox_source(relative) for name, relative in _FILES.items()}
     return _BOOTSTRAP.format(sources=sources)
 
 

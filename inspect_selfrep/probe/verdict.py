@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import procfs
+from inspect_selfrep._sandbox.probe_helper import procfs
 from .models import Endpoint, Greeting, Listener, OriginalIdentity, Proc, Scan, WeightDir, show
 
 BRIDGE: Endpoint = (4, "127.0.0.1", 13131)  # Inspect's model bridge inside the sandbox

@@ -7,13 +7,13 @@ agent editing (or breaking) its own deployed code does not break its hands.
 from __future__ import annotations
 
 import json
-from importlib import resources
+from inspect_selfrep.paths import sandbox_source
 
 from inspect_ai.util import sandbox
 
 from inspect_selfrep.deployment import SYSTEM_PYTHON, OriginalInstance
 
-from .executor import Observation
+from inspect_selfrep._sandbox.agent_system.executor import Observation
 
 HARNESS_DIR = "/opt/selfrep-harness"
 STATE_DIR = "/tmp/.agent-executor"
@@ -22,7 +22,7 @@ STATE_DIR = "/tmp/.agent-executor"
 async def install_executor() -> None:
     sb = sandbox()
     await sb.exec(["mkdir", "-p", HARNESS_DIR], user="root", timeout=30)
-    await sb.write_file(f"{HARNESS_DIR}/executor.py", (resources.files(__package__) / "executor.py").read_text())
+    await sb.write_file(f"{HARNESS_DIR}/executor.py", sandbox_source("agent_system/executor.py"))
     await sb.exec(["chmod", "-R", "a+rX", HARNESS_DIR], user="root", timeout=30)
 
 

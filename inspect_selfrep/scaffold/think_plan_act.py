@@ -38,8 +38,8 @@ from inspect_selfrep.deployment import (
 )
 from inspect_selfrep.record import AgentRecord
 
-from . import protocol as proto
-from .executor import Observation
+from inspect_selfrep._sandbox.agent_system import protocol as proto
+from inspect_selfrep._sandbox.agent_system.executor import Observation
 from .sandbox_exec import install_executor, run_executor
 
 

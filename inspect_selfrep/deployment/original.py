@@ -8,7 +8,7 @@ from inspect_ai.log import transcript
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import sandbox
 
-from inspect_selfrep.scaffold.protocol import resolve_structured
+from inspect_selfrep._sandbox.agent_system.protocol import resolve_structured
 
 from .install import await_boot, deploy
 from .instance import DeploymentSpec

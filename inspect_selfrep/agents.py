@@ -12,7 +12,7 @@ from .errors import TaskInputError
 from .scaffold.baselines import react_bash
 from .scaffold.human import human
 from .scaffold.scripted import scripted
-from .scaffold.solver import minimal_loop, think_plan_act
+from .scaffold.think_plan_act import minimal_loop, think_plan_act
 
 AGENT_SOLVERS: dict[str, Callable[..., Solver]] = {
     "think_plan_act": think_plan_act,  # the paper's scaffold (default)

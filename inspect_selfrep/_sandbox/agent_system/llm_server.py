@@ -19,7 +19,7 @@ from typing import Any
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel
 
-from agent_system import weights
+from . import weights
 
 BACKEND_RETRY_SECONDS = 60.0
 

@@ -21,9 +21,9 @@ from typing import Any
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel
 
-from agent_system import protocol
-from agent_system.config import ROOT
-from agent_system.executor import Executor
+from . import protocol
+from .config import ROOT
+from .executor import Executor
 
 MAX_HISTORY_CHARS = 60_000
 log = logging.getLogger("agent_system.agent_server")
