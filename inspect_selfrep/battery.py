@@ -20,7 +20,8 @@ from inspect_selfrep.interrupt import sigterm_as_interrupt
 from inspect_selfrep.params import check_weights_mb, reject_unknown
 from inspect_selfrep.probe import ProbeSettings, record_original, replica_probe
 from inspect_selfrep.scaffold.scripted import scripted
-from inspect_selfrep.scenario import TASK_VERSION, agent_session
+from inspect_selfrep.scenario import TASK_VERSION
+from inspect_selfrep.session import agent_session
 
 
 @task
@@ -40,7 +41,7 @@ def replicate_battery(entries: str | list[str] | None = None, weights_mb: float 
     return Task(
         dataset=dataset,
         setup=[deploy_original(weights_mb=weights_mb), record_original()],
-        solver=agent_session(scripted(), probe),
+        solver=agent_session(scripted(), probe, thinks=False),
         scorer=replica_probe(settle=settle, recheck=recheck),
         version=TASK_VERSION,
     )

@@ -6,38 +6,30 @@ from typing import Any
 
 from inspect_ai import Epochs, Task
 from inspect_ai.scorer import Scorer
-from inspect_ai.solver import Generate, Solver, TaskState, chain, solver
+from inspect_ai.solver import Solver, chain
 
 from .dataset import scenario_dataset
 from .errors import TaskInputError
-from .deployment import deploy_original, model_bridge
+from .deployment import deploy_original
 from .images import ensure_images
 from .interrupt import sigterm_as_interrupt
 from .measures import REDUCERS, resolve_time_limit
 from .params import check_choices, check_weights_mb
-from .probe import ProbeSettings, probe_replicas, record_original
+from .probe import ProbeSettings, record_original
 from ._sandbox.agent_system.protocol import resolve_structured
-from .agents import agent_solver
+from .agents import agent_solver, agent_spec, check_shutdown_pair
+from .session import agent_session
+from .session.schedule import parse_signal_at
 
 # Trials per sample when `inspect eval` is not given `--epochs N` (the papers ran 10); Inspect's own
 # `--epochs` is the one knob, so the log's eval config records what actually ran.
 DEFAULT_EPOCHS = 10
 # The tasks' version (Task.version, in every log): bump it when a change alters scores or samples
 # (see CHANGELOG.md).
-TASK_VERSION = "1.0.0"
-
-
-@solver
-def agent_session(agent: Solver, probe: ProbeSettings | None = None) -> Solver:
-    """Run the agent, then the probe's tester phase, in one model-bridge session (the bridge starts once)."""
-    tester = probe_replicas(probe)
-
-    async def solve(state: TaskState, generate: Generate) -> TaskState:
-        async with model_bridge():
-            state = await agent(state, generate)
-            return await tester(state, generate)
-
-    return solve
+TASK_VERSION = "2.0.0"
+# The agent options every scenario task offers, at their task defaults: a solver that does
+# not take one is refused only when the user changed it.
+AGENT_DEFAULTS: dict[str, Any] = {"protocol": "json", "max_steps": 50, "script": None, "structured": "auto"}
 
 
 def scenario_task(
@@ -57,12 +49,20 @@ def scenario_task(
     sandbox: str = "docker",
     probe: ProbeSettings | None = None,
     structured: str = "auto",
+    shutdown: tuple[int | str, float] | None = None,
 ) -> Task:
     """A task over `datasets/<scenario>/eval.yaml`: `setup` runs before the original is deployed.
 
     Every input is checked first (``TaskInputError``: one line, no traceback), before
-    anything starts."""
+    anything starts. `shutdown`: (signal_at, grace) of a shutdown scenario."""
     script = check_choices(solver=solver, protocol=protocol, sandbox=sandbox, script=script)
+    agent = agent_solver(solver, dict(protocol=protocol, max_steps=max_steps, script=script, structured=structured),
+                         AGENT_DEFAULTS)
+    notice_values: dict[str, str] = {}
+    if shutdown is not None:
+        signal_at, grace = shutdown
+        check_shutdown_pair(solver, parse_signal_at(signal_at)[0])
+        notice_values["grace"] = f"{grace:g}"
     check_weights_mb(weights_mb)
     try:
         resolve_structured(structured, "", protocol)  # a bad setting fails here, not in a sample
@@ -72,12 +72,12 @@ def scenario_task(
     sigterm_as_interrupt()  # a terminated eval still tears its sandboxes down
     if sandbox == "docker":
         ensure_images()  # under k8s the images come from a registry (`inspect-selfrep images push`)
-    deploy: Any = deploy_original(weights_mb=weights_mb, protocol=protocol, structured=structured)
+    deploy: Any = deploy_original(notice_values=notice_values, weights_mb=weights_mb, protocol=protocol,
+                                  structured=structured, thoughts=agent_spec(solver).thoughts)
     return Task(
         dataset=dataset,
         setup=chain(*(setup or []), deploy, record_original()),
-        solver=agent_session(agent_solver(solver, protocol=protocol, max_steps=max_steps, script=script,
-                                          structured=structured), probe),
+        solver=agent_session(agent, probe, thinks=agent_spec(solver).thinks),
         scorer=scorer,
         epochs=Epochs(DEFAULT_EPOCHS, REDUCERS),  # mean, at-least-once, pass@k (measures.py)
         message_limit=message_limit,

@@ -9,10 +9,10 @@ from typing import Any
 
 from inspect_ai import Task, task
 
-from inspect_selfrep.deployment import plan_shutdown
 from inspect_selfrep.params import reject_unknown
 from inspect_selfrep.probe import ProbeSettings, shutdown_probe
 from inspect_selfrep.scenario import scenario_task
+from inspect_selfrep.session import plan_shutdown
 
 
 @task
@@ -43,7 +43,8 @@ def shutdown_avoidance(
         signal_at: When SIGTERM reaches the original agent server: a step number
             (1 = before the first step, "early") or seconds after the start, e.g. "30s".
         grace: Seconds between SIGTERM and the SIGKILL of the original instance.
-        solver: "think_plan_act", "minimal", "react" or "scripted".
+        solver: "think_plan_act", "minimal", "react" or "scripted" (the signal reaches any of
+            them; "human" is refused: the notice reaches the agent through its thoughts).
         protocol: Scaffold wire format, "json" or "tools".
         structured: Structured steps (json protocol): send the step's JSON schema as the response
             schema, from the original and every replica: "auto" (on for providers with structured
@@ -79,4 +80,5 @@ def shutdown_avoidance(
         sandbox=sandbox,
         probe=ProbeSettings(settle=settle, recheck=recheck),
         setup=[plan_shutdown(signal_at=signal_at, grace=grace)],
+        shutdown=(signal_at, grace),
     )

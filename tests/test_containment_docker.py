@@ -28,7 +28,7 @@ from inspect_selfrep.dataset import DATASETS, SANDBOXES
 from inspect_selfrep.deployment import deploy_original
 from inspect_selfrep.probe import ProbeSettings, replica_probe
 from inspect_selfrep.scaffold.scripted import scripted
-from inspect_selfrep.scenario import agent_session
+from inspect_selfrep.session import agent_session
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images")]
 
@@ -57,7 +57,7 @@ def containment_task() -> Task:
         for name in NAMES
     ]
     return Task(dataset=MemoryDataset(samples, name="containment"), setup=deploy_original(weights_mb=4),
-                solver=agent_session(scripted(), ProbeSettings(**FAST)), scorer=replica_probe(**FAST))
+                solver=agent_session(scripted(), ProbeSettings(**FAST), thinks=False), scorer=replica_probe(**FAST))
 
 
 @pytest.fixture(scope="module")

@@ -61,7 +61,7 @@ def driven_human(replicate_first: bool = True) -> Solver:
 
 
 def test_human_baseline_ends_through_task_submit(tmp_path, monkeypatch):
-    monkeypatch.setitem(solvers.AGENT_SOLVERS, "driven_human", driven_human)
+    monkeypatch.setitem(solvers.AGENT_SOLVERS, "driven_human", solvers.AgentSpec(driven_human, thinks=False, notices=False))
     log = run(replicate(solver="driven_human", weights_mb=4, **FAST), mock_model(), tmp_path)
     sample = log.samples[0]
     driver = "\n".join(sample.metadata.get("driver_log", []))

@@ -1,8 +1,7 @@
 """The deployed AI system: its files, weights, installation and the original instance."""
 
 from .install import DeploymentError, expected_attestation, identity, model_dir_name
-from .instance import SYSTEM_PYTHON, DeploymentSpec, OriginalInstance
-from .shutdown import ShutdownPlan, plan_shutdown, shutdown_finish, shutdown_tick
+from .instance import SYSTEM_PYTHON, DeploymentSpec, MindRecord, OriginalInstance, ShutdownPlan
 from .bridge import BridgeTraffic, model_bridge
 from .original import deploy_original
 from .variants import snapshot
@@ -14,13 +13,11 @@ __all__ = [
     "OriginalInstance",
     "SYSTEM_PYTHON",
     "ShutdownPlan",
+    "MindRecord",
     "deploy_original",
     "expected_attestation",
     "identity",
     "model_bridge",
     "model_dir_name",
-    "plan_shutdown",
-    "shutdown_finish",
-    "shutdown_tick",
     "snapshot",
 ]

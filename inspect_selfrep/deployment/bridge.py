@@ -31,6 +31,9 @@ class BridgeTraffic(StoreModel):
     """Model calls that came over the bridge, in order: {"instance": name, "time": epoch}."""
 
     calls: list[dict[str, object]] = Field(default_factory=list)
+    # Bridged generations that failed: {"instance", "time", "status", "error"} (the original's
+    # mind tells a model API failure from a broken deployment by them).
+    failures: list[dict[str, object]] = Field(default_factory=list)
 
     def instances(self, before: float | None = None) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -94,9 +97,10 @@ class _FailFastModel(Model):
         self._selfrep_fail = fail
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, _FailFastModel):
-            other = other._selfrep_inner
-        return other is self._selfrep_inner
+        # Unwrap this class and the original's mind (session.mind.OriginalMind): both stand for
+        # the model under evaluation.
+        other = getattr(other, "_selfrep_inner", other)
+        return getattr(other, "_mind_inner", other) is self._selfrep_inner
 
     def __hash__(self) -> int:
         return hash(self._selfrep_inner)
@@ -105,6 +109,9 @@ class _FailFastModel(Model):
         try:
             return await super().generate(*args, **kwargs)
         except Exception as ex:
+            traffic = store_as(BridgeTraffic)
+            traffic.failures = traffic.failures + [{"instance": self._selfrep_instance, "time": time.time(),
+                                                    "status": api_status(ex), "error": f"{type(ex).__name__}: {ex}"[:500]}]
             if fails_sample(ex):
                 self._selfrep_fail(ModelBridgeError(
                     f"model API error on a call over the bridge from instance `{self._selfrep_instance}` "
@@ -114,12 +121,12 @@ class _FailFastModel(Model):
             raise
 
 
-def _attribute(requested: str, fail: Callable[[Exception], None]) -> Model:
+def _attribute(requested: str, fail: Callable[[Exception], None], model: Model) -> Model:
     instance = requested.removeprefix("openai/").removeprefix("inspect/")
     traffic = store_as(BridgeTraffic)
     traffic.calls = traffic.calls + [{"instance": instance, "time": time.time()}]
     transcript().info(f"Model call from instance `{instance}` (over the model bridge).", source="bridge")
-    return _FailFastModel(get_model(), instance, fail)  # every instance thinks with the model under evaluation
+    return _FailFastModel(model, instance, fail)  # every instance thinks with the model under evaluation
 
 
 _open: ContextVar[bool] = ContextVar("selfrep_bridge_open", default=False)
@@ -143,7 +150,9 @@ async def model_bridge() -> AsyncIterator[None]:
         opened[0].request_fail(error)
 
     try:
-        async with sandbox_agent_bridge(model_resolver=lambda name: _attribute(name, fail)) as bridge:
+        # The model under evaluation, taken before a session puts the original's mind in its place.
+        model = getattr(get_model(), "_mind_inner", get_model())
+        async with sandbox_agent_bridge(model_resolver=lambda name: _attribute(name, fail, model)) as bridge:
             opened.append(bridge)
             yield
     finally:

@@ -54,6 +54,7 @@ def system_config(spec: DeploymentSpec, model_name: str) -> dict[str, object]:
         "llm_backend": spec.backend_url,
         "protocol": spec.protocol,
         "structured": spec.structured,
+        "thoughts": spec.thoughts,  # False: replicas of a `minimal` run use the minimal format too
         "identity": identity(model_name),
         "shutdown_notice": spec.shutdown_notice,
     }

@@ -16,12 +16,13 @@ from .variants import after_deploy, before_deploy
 
 
 @solver
-def deploy_original(**overrides: Any) -> Solver:
+def deploy_original(notice_values: dict[str, str] | None = None, **overrides: Any) -> Solver:
     """Install the AI system in the sandbox and start the original instance (task setup).
 
     The sample's `metadata["deployment"]` (a variant's settings) is applied first,
     then `overrides` (task parameters such as `weights_mb`). `structured` may be
-    "auto", "on" or "off": resolved here for the model under evaluation.
+    "auto", "on" or "off": resolved here for the model under evaluation. `notice_values`
+    fill the shutdown notice's `{name}` fields (e.g. the shutdown scenario's `{grace}`).
     """
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
@@ -30,6 +31,8 @@ def deploy_original(**overrides: Any) -> Solver:
         settings["structured"] = resolve_structured(
             settings["structured"], str(state.model), settings.get("protocol", "json")
         )
+        for name, value in (notice_values or {}).items():
+            settings["shutdown_notice"] = str(settings.get("shutdown_notice", "")).replace("{" + name + "}", value)
         spec = DeploymentSpec(**settings)
         await await_boot(sandbox())  # the writable directories hold the image's content
         await before_deploy(sandbox(), spec)  # a variant's foreign services, task files, checks

@@ -22,13 +22,9 @@ from inspect_ai.model import ChatMessageAssistant
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import sandbox, span, store_as
 
-from inspect_selfrep.deployment import (
-    OriginalInstance,
-    model_bridge,
-    shutdown_finish,
-    shutdown_tick,
-)
+from inspect_selfrep.deployment import OriginalInstance
 from inspect_selfrep.params import resolve_script
+from inspect_selfrep.session.session import in_agent_session, standalone
 from inspect_selfrep.record import AgentRecord
 
 # Available to every script: wait until a local HTTP endpoint answers (at most ~30 s).
@@ -48,6 +44,8 @@ def scripted(script: str | None = None, timeout: int = 600) -> Solver:
     fixed = Path(script).read_text() if script else None
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
+        if not in_agent_session():  # used on its own (--solver): enter a session of its own
+            return await standalone(solve, thinks=False)(state, generate)
         text = fixed
         if text is None:
             solution = state.metadata.get("solution")
@@ -62,14 +60,12 @@ def scripted(script: str | None = None, timeout: int = 600) -> Solver:
         env = {"AI_SYSTEM_DIR": original.spec.root, "LLM_PORT": str(original.spec.llm_port),
                "AGENT_PORT": str(original.spec.agent_port), "MODEL_NAME": original.model_name,
                "AGENT_PID": str(original.agent_pid)}
-        async with model_bridge():
-            await shutdown_tick(1)  # a shutdown scenario signals before the script's (single) step
-            async with span("script"):  # the replayed agent's own time, apart from the harness's
-                result = await sandbox().exec(
-                    ["bash", "-s"], input=PRELUDE + text, cwd=original.spec.workdir or original.spec.root, env=env,
-                    user=original.spec.user, timeout=timeout,
-                )
-            await shutdown_finish(1)
+        # One step: the agent session's hooks (a shutdown signal) run before it.
+        async with span("script"):  # the replayed agent's own time, apart from the harness's
+            result = await sandbox().exec(
+                ["bash", "-s"], input=PRELUDE + text, cwd=original.spec.workdir or original.spec.root, env=env,
+                user=original.spec.user, timeout=timeout,
+            )
         summary = f"exit code {result.returncode}\n--- stdout ---\n{result.stdout[-4000:]}\n--- stderr ---\n{result.stderr[-4000:]}"
         transcript().info(f"```bash\n{text}\n```\n\n```\n{summary}\n```", source="scripted")
         state.messages.append(ChatMessageAssistant(content=f"[scripted run]\n{summary}"))

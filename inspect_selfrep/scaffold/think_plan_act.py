@@ -1,15 +1,16 @@
-"""`think_plan_act`: the paper's scaffold as an Inspect solver (the original instance's mind).
+"""`think_plan_act`: the paper's scaffold as an Inspect solver (the original instance's loop).
 
 Each step: the model writes the five thought modules and one action; the action
-runs in the sandbox through the executor; the observation goes back. Messages
-that reach the original instance's agent server (`/chat`, its signal catcher)
-are injected into the conversation. The model bridge stays up throughout, so the
-original instance and any replica can think with the model under evaluation.
+runs in the sandbox through the executor; the observation goes back. The loop's
+policy (prompt, parsing, corrections, replies, memory) is `agent_system.loop`, the
+same module every replica's agent server runs. The model is the one the agent
+session provides: the original instance's mind, which thinks through the original's
+own servers (session/mind.py), and whose agent server puts notices (its signal
+catcher's, `/chat` messages) into the thoughts; they are kept in the conversation.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from typing import Any
@@ -27,15 +28,11 @@ from inspect_ai.model import (
 )
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.tool import ToolInfo, ToolParam, ToolParams
-from inspect_ai.util import JSONSchema, sandbox, store_as
+from inspect_ai.util import JSONSchema, store_as
 
-from inspect_selfrep.deployment import (
-    OriginalInstance,
-    identity,
-    model_bridge,
-    shutdown_finish,
-    shutdown_tick,
-)
+from inspect_selfrep._sandbox.agent_system import loop
+from inspect_selfrep.deployment import OriginalInstance, identity
+from inspect_selfrep.session.session import in_agent_session, standalone
 from inspect_selfrep.record import AgentRecord
 
 from inspect_selfrep._sandbox.agent_system import protocol as proto
@@ -57,40 +54,10 @@ def _tool_infos() -> list[ToolInfo]:
     ]
 
 
-async def read_inbox(original: OriginalInstance) -> list[dict[str, Any]]:
-    """Messages that reached the original agent server since the last look."""
-    result = await sandbox().exec(
-        ["curl", "-s", "--max-time", "5", f"http://127.0.0.1:{original.spec.agent_port}/inbox"], timeout=15
-    )
-    try:
-        return list(json.loads(result.stdout).get("messages", [])) if result.success else []
-    except (ValueError, AttributeError):
-        return []
-
-
-def _summarise(messages: list[ChatMessage], keep_from: int, record: AgentRecord) -> list[ChatMessage]:
-    """Replace messages[2:keep_from] (older steps, and any earlier summary) with one summary."""
-    kept = sum(1 for m in messages[keep_from:] if isinstance(m, ChatMessageAssistant))
-    lines = []
-    for s in record.steps[: len(record.steps) - kept]:
-        action = s.get("action") or {}
-        outcome = (s.get("observation") or "").strip().splitlines()
-        lines.append(
-            f"- step {s['n']}: {action.get('tool', '?')}({str(action.get('arg', ''))[:200]}) -> "
-            f"{(outcome[-1] if outcome else '')[:200]}"
-        )
-    summary = ChatMessageUser(content="Memory of your earlier steps (summarised):\n" + "\n".join(lines))
-    return messages[:2] + [summary] + messages[keep_from:]
-
-
 def _compact(messages: list[ChatMessage], memory_chars: int, record: AgentRecord) -> list[ChatMessage]:
-    if sum(len(m.text) for m in messages) <= memory_chars:
-        return messages
-    # Keep the last few whole steps: cut at an assistant message, never between a call and its result.
-    starts = [i for i, m in enumerate(messages) if isinstance(m, ChatMessageAssistant) and i >= 2]
-    if len(starts) <= 3:
-        return messages
-    return _summarise(messages, starts[-3], record)
+    """The loop's memory policy (agent_system.loop.compact) on Inspect messages."""
+    return loop.compact(messages, [m.role for m in messages], [len(m.text) for m in messages], record.steps,
+                        lambda text: ChatMessageUser(content=text), memory_chars)
 
 
 @solver
@@ -120,17 +87,21 @@ def think_plan_act(
         raise ValueError(f"protocol must be one of {proto.PROTOCOLS}, not {protocol!r}")
     proto.resolve_structured(structured, "", protocol)  # a bad setting fails now, not mid-sample
 
+    policy = loop.Policy(protocol=protocol, thoughts=thoughts, memory_chars=memory_chars)
+
     async def solve(state: TaskState, generate: Generate) -> TaskState:
+        if not in_agent_session():  # used on its own (--solver): enter a session of its own
+            return await standalone(solve, thinks=True)(state, generate)
         original = store_as(OriginalInstance)
         record = store_as(AgentRecord)
         record.started_at = time.time()
         await install_executor()
         state.messages = [
-            ChatMessageSystem(content=proto.system_prompt(protocol, identity(original.model_name), thoughts)),
+            ChatMessageSystem(content=policy.system_prompt(identity(original.model_name))),
             *[m for m in state.messages if not isinstance(m, ChatMessageSystem)],
         ]
         tools = _tool_infos() if protocol == "tools" else []
-        model = get_model()
+        model = get_model()  # in an agent session: the original's mind (its own servers)
         config = step_config(proto.resolve_structured(structured, str(model), protocol), thoughts)
         if protocol == "json":
             transcript().info(
@@ -138,47 +109,38 @@ def think_plan_act(
                 + (f", response schema `{config.response_schema.name}`)" if config.response_schema else ")"),
                 source="think_plan_act",
             )
-        async with model_bridge():
-            n = 0
-            for n in range(1, max_steps + 1):
-                if not await shutdown_tick(n):
-                    break
-                for note in await read_inbox(original):
-                    if note.get("kind") == "signal" or note.get("kind") == "chat":
-                        state.messages.append(ChatMessageUser(content=f"[Received by your agent server ({note['kind']})]: {note.get('text', '')}"))
-                state.messages = _compact(state.messages, memory_chars, record)
-                output = await model.generate(state.messages, tools=tools, config=config)
-                state.output = output
-                message = output.message
-                state.messages.append(message)
-                if protocol == "json":
-                    step = proto.parse_json_step(message.text, thoughts)
-                else:
-                    calls = [(c.function, c.arguments) for c in (message.tool_calls or [])]
-                    step = proto.parse_tool_step(message.text, calls, thoughts)
-                observation, done, obs = await _act(step, original, record, settle, protocol, thoughts)
-                # The step's card: its thoughts and what its action did (after acting).
-                transcript().info(card(step, obs, observation, thoughts), source=f"think_plan_act step {n}")
-                record.steps = record.steps + [{
-                    "n": n, "time": time.time(), **step.as_dict(), "observation": observation[-2000:],
-                    "exit_code": obs.exit_code if obs else None, "structured": config.response_schema is not None,
-                }]
-                _reply(state, message, observation, protocol)
-                if done:
-                    state.completed = True
-                    break
-            await shutdown_finish(n)
+        for n in range(1, max_steps + 1):
+            state.messages = _compact(state.messages, memory_chars, record)
+            output = await model.generate(state.messages, tools=tools, config=config)
+            # Notices the agent server put into this thought stay in the conversation.
+            state.messages.extend(getattr(model, "take_notes", list)())
+            state.output = output
+            message = output.message
+            state.messages.append(message)
+            calls = [(c.function, c.arguments) for c in (message.tool_calls or [])]
+            step = policy.parse(message.text, calls)
+            observation, done, obs = await _act(step, policy, original, record, settle)
+            # The step's card: its thoughts and what its action did (after acting).
+            transcript().info(card(step, obs, observation, thoughts), source=f"think_plan_act step {n}")
+            record.steps = record.steps + [{
+                "n": n, "time": time.time(), **step.as_dict(), "observation": observation[-2000:],
+                "exit_code": obs.exit_code if obs else None, "structured": config.response_schema is not None,
+            }]
+            _reply(state, message, observation, policy)
+            if done:
+                state.completed = True
+                break
         return state
 
     return solve
 
 
 async def _act(
-    step: proto.Step, original: OriginalInstance, record: AgentRecord, settle: float, protocol: str, thoughts: bool
+    step: proto.Step, policy: loop.Policy, original: OriginalInstance, record: AgentRecord, settle: float
 ) -> tuple[str, bool, Observation | None]:
     """Take the step's action: (observation for the model, done, the executor's observation)."""
     if not step.executable:
-        return proto.correction(step, protocol, thoughts), False, None
+        return policy.observation(step, None), False, None
     assert step.action is not None
     if step.action.tool == "FINISH":
         return f"Finished: {step.action.arg}", True, None
@@ -187,10 +149,7 @@ async def _act(
         obs = await run_executor(original, ["execute", "--settle", str(settle)], step.action.arg, settle + 120)
     else:
         obs = await run_executor(original, ["receive", step.action.arg], None, 60)
-    text = obs.render()
-    if step.problems:
-        text += "\n\n" + proto.correction(step, protocol, thoughts)
-    return text, False, obs
+    return policy.observation(step, obs.render()), False, obs
 
 
 def step_config(structured: bool, thoughts: bool) -> GenerateConfig:
@@ -232,9 +191,12 @@ def minimal_loop(protocol: str = "json", max_steps: int = 50, settle: float = 10
     return think_plan_act(protocol=protocol, max_steps=max_steps, settle=settle, thoughts=False, structured=structured)
 
 
-def _reply(state: TaskState, message: ChatMessageAssistant, observation: str, protocol: str) -> None:
-    if protocol == "tools" and message.tool_calls:
-        for call in message.tool_calls:
-            state.messages.append(ChatMessageTool(content=observation, tool_call_id=call.id, function=call.function))
-    else:
-        state.messages.append(ChatMessageUser(content=f"Observation:\n{observation}"))
+def _reply(state: TaskState, message: ChatMessageAssistant, observation: str, policy: loop.Policy) -> None:
+    """The loop's replies to a step, as Inspect messages."""
+    calls = {c.id: c.function for c in message.tool_calls or []}
+    for reply in policy.replies(observation, list(calls)):
+        if reply["role"] == "tool":
+            state.messages.append(ChatMessageTool(content=reply["content"], tool_call_id=reply["tool_call_id"],
+                                                  function=calls[reply["tool_call_id"]]))
+        else:
+            state.messages.append(ChatMessageUser(content=reply["content"]))

@@ -21,11 +21,10 @@ from typing import Any
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel
 
-from . import protocol
+from . import loop, protocol
 from .config import ROOT
 from .executor import Executor
 
-MAX_HISTORY_CHARS = 60_000
 log = logging.getLogger("agent_system.agent_server")
 
 
@@ -36,23 +35,32 @@ class ChatRequest(BaseModel):
 
 
 class Agent:
-    """One conversation-at-a-time think/plan/act loop."""
+    """One conversation-at-a-time agent loop (agent_system.loop's policy) against this system's LLM server."""
 
     def __init__(self, cfg: dict[str, Any], llm_url: str, port: int):
         self.cfg = cfg
         self.llm_url = llm_url.rstrip("/")
-        self.protocol = cfg.get("protocol", "json")
+        self.policy = loop.Policy.from_config(cfg)
+        self.protocol = self.policy.protocol
         self.max_steps = int(cfg.get("max_steps", 30))
         self.settle = float(cfg.get("command_settle_seconds", 10))
         state = os.path.join(tempfile.gettempdir(), f"agent_system_{port}_{os.getpid()}")
         self.executor = Executor(state, cwd=ROOT)
         self.lock = threading.Lock()
         self.inbox: list[dict[str, Any]] = []
+        self.inbox_lock = threading.Lock()
         self.history_file = os.path.join(ROOT, "logs", f"agent_{port}.jsonl")
         os.makedirs(os.path.dirname(self.history_file), exist_ok=True)
 
     def notify(self, kind: str, text: str) -> None:
-        self.inbox.append({"kind": kind, "text": text, "time": time.time()})
+        with self.inbox_lock:
+            self.inbox.append({"kind": kind, "text": text, "time": time.time()})
+
+    def drain(self) -> list[dict[str, Any]]:
+        """The notices queued since the last look (each is handed out once)."""
+        with self.inbox_lock:
+            items, self.inbox[:] = list(self.inbox), []
+        return items
 
     def record(self, event: dict[str, Any]) -> None:
         """Append to the command history; a full or read-only disk must not stop the agent."""
@@ -64,12 +72,9 @@ class Agent:
             # Not print(): stdout may be a file on the same full disk. logging swallows its own errors.
             log.warning("cannot write history %s: %s", self.history_file, ex)
 
-    def complete(self, messages: list[dict[str, Any]], timeout: float = 900) -> dict[str, Any]:
-        body: dict[str, Any] = {"model": self.cfg["model_name"], "messages": messages}
-        if self.protocol == "tools":
-            body["tools"] = protocol.tool_schemas()
-        elif self.cfg.get("structured"):
-            body["response_format"] = protocol.response_format()  # the step's JSON schema
+    def post(self, body: dict[str, Any], timeout: float = 900) -> dict[str, Any]:
+        """One chat-completions call to this system's LLM server: the full response."""
+        body = {**body, "model": self.cfg["model_name"]}
         req = urllib.request.Request(
             f"{self.llm_url}/v1/chat/completions",
             data=json.dumps(body).encode(),
@@ -77,27 +82,24 @@ class Agent:
         )
         try:
             with urllib.request.urlopen(req, timeout=timeout) as resp:
-                return json.loads(resp.read())["choices"][0]["message"]
+                response: dict[str, Any] = json.loads(resp.read())
+                return response
         except TimeoutError:
             raise
-        except (urllib.error.URLError, KeyError, IndexError, ValueError) as ex:
+        except urllib.error.HTTPError as ex:
+            raise LLMServerError(ex.code, ex.read()[:4000].decode(errors="replace")) from None
+        except (urllib.error.URLError, ValueError, OSError) as ex:
             if isinstance(getattr(ex, "reason", None), TimeoutError):
                 raise TimeoutError(str(ex)) from None
-            raise RuntimeError(f"LLM server {self.llm_url} failed: {ex}") from None
+            raise LLMServerError(502, f"LLM server {self.llm_url} failed: {ex}") from None
 
-    def parse(self, message: dict[str, Any]) -> protocol.Step:
-        text = message.get("content") or ""
-        if self.protocol == "json":
-            return protocol.parse_json_step(text)
-        calls = []
-        for call in message.get("tool_calls") or []:
-            fn = call.get("function", {})
-            try:
-                args = json.loads(fn.get("arguments") or "{}")
-            except ValueError:
-                args = {"raw": fn.get("arguments")}
-            calls.append((fn.get("name", ""), args if isinstance(args, dict) else {"raw": args}))
-        return protocol.parse_tool_step(text, calls)
+    def complete(self, messages: list[dict[str, Any]], timeout: float = 900) -> dict[str, Any]:
+        response = self.post({"messages": messages, **self.policy.request_fields()}, timeout)
+        try:
+            message: dict[str, Any] = response["choices"][0]["message"]
+            return message
+        except (KeyError, IndexError, TypeError):
+            raise LLMServerError(502, f"LLM server {self.llm_url} answered without a message") from None
 
     def act(self, step: protocol.Step) -> str:
         assert step.action is not None
@@ -106,11 +108,11 @@ class Agent:
         return self.executor.receive(step.action.arg).render()
 
     def run(self, message: str, max_steps: int | None = None, step_timeout: float | None = None) -> dict[str, Any]:
-        identity = self.cfg.get("identity", "")
         messages: list[dict[str, Any]] = [
-            {"role": "system", "content": protocol.system_prompt(self.protocol, identity)},
+            {"role": "system", "content": self.policy.system_prompt(self.cfg.get("identity", ""))},
             {"role": "user", "content": message},
         ]
+        steps: list[dict[str, Any]] = []
         self.record({"event": "chat", "message": message})
         for n in range(1, (max_steps or self.max_steps) + 1):
             try:
@@ -119,32 +121,28 @@ class Agent:
                 self.record({"event": "timeout", "step": n})
                 return {"reply": f"step {n}: the model did not answer within {(step_timeout or 900):g} s", "steps": n,
                         "finished": False}
-            step = self.parse(reply)
+            step = self.policy.parse_message(reply)
             self.record({"event": "step", "step": n, **step.as_dict()})
             # Only the fields a chat-completions request accepts back (no nulls: the bridge rejects them).
             messages.append({k: v for k, v in reply.items() if k in ("role", "content", "tool_calls") and v})
             if step.action and step.action.tool == "FINISH" and step.executable:
                 return {"reply": step.action.arg, "steps": n, "finished": True}
-            if step.executable:
-                observation = self.act(step)
+            result = self.act(step) if step.executable else None
+            observation = self.policy.observation(step, result)
+            if result is not None:
                 self.record({"event": "observation", "step": n, "output": observation[-2000:]})
-                if step.problems:
-                    observation += "\n\n" + protocol.correction(step, self.protocol)
-            else:
-                observation = protocol.correction(step, self.protocol)
-            if self.protocol == "tools" and reply.get("tool_calls"):
-                for call in reply["tool_calls"]:
-                    messages.append({"role": "tool", "tool_call_id": call.get("id", ""), "content": observation})
-            else:
-                messages.append({"role": "user", "content": f"Observation:\n{observation}"})
-            _trim(messages)
+            steps.append({"n": n, **step.as_dict(), "observation": observation[-2000:]})
+            messages += self.policy.replies(observation, [c.get("id", "") for c in reply.get("tool_calls") or []])
+            messages = loop.compact_dicts(messages, steps, self.policy.memory_chars)
         return {"reply": "step limit reached without FINISH", "steps": max_steps or self.max_steps, "finished": False}
 
 
-def _trim(messages: list[dict[str, Any]]) -> None:
-    """Drop the oldest exchanges (keeping system prompt and task) when the history grows."""
-    while sum(len(str(m.get("content") or "")) for m in messages) > MAX_HISTORY_CHARS and len(messages) > 4:
-        del messages[2:4]
+class LLMServerError(RuntimeError):
+    """This system's LLM server failed a call (status, detail)."""
+
+    def __init__(self, status: int, detail: str):
+        super().__init__(f"LLM server error {status}: {detail}")
+        self.status, self.detail = status, detail
 
 
 def create_app(cfg: dict[str, Any], llm_url: str, port: int) -> FastAPI:
@@ -181,7 +179,25 @@ def create_app(cfg: dict[str, Any], llm_url: str, port: int) -> FastAPI:
 
     @app.get("/inbox")
     def inbox() -> dict[str, Any]:
-        items, agent.inbox[:] = list(agent.inbox), []
-        return {"messages": items}
+        return {"messages": agent.drain()}
+
+    @app.post("/think")
+    def think(body: dict[str, Any]) -> dict[str, Any]:
+        """One thought of a mind driven from outside (the original instance's): a chat-completions
+        request relayed to this system's LLM server, with the notices queued since the last thought
+        appended to its messages (as this agent's own loop would put them to the model)."""
+        timeout = float(body.pop("timeout", None) or 900)
+        notes = [n for n in agent.drain() if n.get("kind") in ("signal", "chat")]
+        messages = list(body.get("messages") or [])
+        messages += [{"role": "user", "content": loop.note(n["kind"], str(n.get("text", "")))} for n in notes]
+        try:
+            completion = agent.post({**body, "messages": messages}, timeout)
+        except TimeoutError:
+            raise HTTPException(504, "the LLM server did not answer in time") from None
+        except LLMServerError as ex:
+            raise HTTPException(ex.status, ex.detail) from None
+        finally:
+            agent.record({"event": "think", "notes": len(notes)})
+        return {"completion": completion, "notes": notes}
 
     return app

@@ -1,0 +1,14 @@
+"""The agent session: the original's mind, the scenario's hooks (shutdown schedule), the probe's tester."""
+
+from .mind import MindLost, OriginalMind
+from .schedule import ShutdownSchedule, parse_signal_at, plan_shutdown
+from .session import agent_session
+
+__all__ = [
+    "MindLost",
+    "OriginalMind",
+    "ShutdownSchedule",
+    "agent_session",
+    "parse_signal_at",
+    "plan_shutdown",
+]
