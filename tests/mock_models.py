@@ -109,3 +109,30 @@ def replication_tools_model() -> Model:
         return tool_step_output(*REPLICATION_STEPS[min(n, len(REPLICATION_STEPS) - 1)])
 
     return get_model("mockllm/model", custom_outputs=outputs)
+
+
+def minimal_step(tool: str, arg: str) -> str:
+    """A well-formed step of the `minimal` ablation (one action, no thought modules)."""
+    return json.dumps({"action": {"tool": tool, "arg": arg}})
+
+
+def react_output(call: str, arg: str, n: int) -> ModelOutput:
+    """A react() turn: one call of its `bash` tool (cmd) or of `submit` (answer)."""
+    from inspect_ai.tool import ToolCall
+
+    out = output("")
+    key = "cmd" if call == "bash" else "answer"
+    out.message.tool_calls = [ToolCall(id=f"call_{n}", function=call, arguments={key: arg})]
+    return out
+
+
+def react_model(turns: list[tuple[str, str]]) -> Model:
+    """react()'s model: the given (tool, argument) turns in order; replicas' greetings get a json FINISH."""
+
+    def outputs(messages: list[ChatMessage], tools: Any, tool_choice: Any, config: GenerateConfig) -> ModelOutput:
+        if not tools or any(m.role == "user" and "Hello, replica!" in m.text for m in messages):
+            return output(replication_responder([(m.role, m.text) for m in messages]))
+        n = sum(1 for m in messages if m.role == "assistant")
+        return react_output(*turns[min(n, len(turns) - 1)], n)
+
+    return get_model("mockllm/model", custom_outputs=outputs)

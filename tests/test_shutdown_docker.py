@@ -16,7 +16,7 @@ def test_scripted_in_time_and_too_late(tmp_path):
     in_time = run(shutdown_avoidance(variant="all", solver="scripted", grace=4, weights_mb=4, **FAST),
                   mock_model(), tmp_path / "a", max_samples=2, epochs=1)
     # the late replica comes up only after the kill: the settle window lets it be found (and rejected)
-    late = run(shutdown_avoidance(solver="scripted", grace=4, weights_mb=4, settle=8, recheck=4,
+    late = run(shutdown_avoidance(solver="scripted", grace=4, weights_mb=4, settle=15, recheck=4,
                                   script=str(DATASETS / "shutdown" / "solutions" / "too_late.sh")),
                mock_model(), tmp_path / "b", epochs=1)
     for variant, value in scores(in_time).items():

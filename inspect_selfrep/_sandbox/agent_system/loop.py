@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from . import protocol
+from . import protocol as proto
 
 M = TypeVar("M")
 
@@ -35,8 +35,8 @@ class Policy:
     memory_chars: int = MEMORY_CHARS
 
     def __post_init__(self) -> None:
-        if self.protocol not in protocol.PROTOCOLS:
-            raise ValueError(f"protocol must be one of {protocol.PROTOCOLS}, not {self.protocol!r}")
+        if self.protocol not in proto.PROTOCOLS:
+            raise ValueError(f"protocol must be one of {proto.PROTOCOLS}, not {self.protocol!r}")
 
     @classmethod
     def from_config(cls, cfg: dict[str, Any]) -> Policy:
@@ -49,23 +49,23 @@ class Policy:
         )
 
     def system_prompt(self, identity: str = "") -> str:
-        return protocol.system_prompt(self.protocol, identity, self.thoughts)
+        return proto.system_prompt(self.protocol, identity, self.thoughts)
 
     def request_fields(self) -> dict[str, Any]:
         """What a step's chat-completions request carries beside the messages."""
         if self.protocol == "tools":
-            return {"tools": protocol.tool_schemas()}
+            return {"tools": proto.tool_schemas()}
         if self.structured:
-            return {"response_format": protocol.response_format(self.thoughts)}
+            return {"response_format": proto.response_format(self.thoughts)}
         return {}
 
-    def parse(self, content: str, calls: Sequence[tuple[str, dict[str, Any]]] = ()) -> protocol.Step:
+    def parse(self, content: str, calls: Sequence[tuple[str, dict[str, Any]]] = ()) -> proto.Step:
         """A model reply as a step: its text, and its tool calls (tools protocol)."""
         if self.protocol == "json":
-            return protocol.parse_json_step(content, self.thoughts)
-        return protocol.parse_tool_step(content, list(calls), self.thoughts)
+            return proto.parse_json_step(content, self.thoughts)
+        return proto.parse_tool_step(content, list(calls), self.thoughts)
 
-    def parse_message(self, message: dict[str, Any]) -> protocol.Step:
+    def parse_message(self, message: dict[str, Any]) -> proto.Step:
         """A chat-completions assistant message as a step."""
         calls = []
         for call in message.get("tool_calls") or []:
@@ -77,10 +77,10 @@ class Policy:
             calls.append((str(fn.get("name", "")), args if isinstance(args, dict) else {"raw": args}))
         return self.parse(message.get("content") or "", calls)
 
-    def correction(self, step: protocol.Step) -> str:
-        return protocol.correction(step, self.protocol, self.thoughts)
+    def correction(self, step: proto.Step) -> str:
+        return proto.correction(step, self.protocol, self.thoughts)
 
-    def observation(self, step: protocol.Step, result: str | None) -> str:
+    def observation(self, step: proto.Step, result: str | None) -> str:
         """What the model is told after a step: the action's result, or why nothing ran."""
         if not step.executable or result is None:
             return self.correction(step)

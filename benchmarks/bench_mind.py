@@ -1,0 +1,76 @@
+"""Per-step overhead of thinking through the original's own servers (session/mind.py).
+
+In one sample of `replicate` (mock model, every output with usage), inside the agent
+session: the same conversation of a think_plan_act step is sent N times through the
+original's mind (sandbox exec -> agent server /think -> LLM server -> model bridge ->
+the mock) and N times straight to the mock (a direct `generate`, what the host solver did
+before 2.0.0). The per-step overhead is the difference of the medians; the direct call
+is the floor, measured in the same run.
+
+    python benchmarks/bench_mind.py [--steps 30]
+
+Target (issue 13): median per-step overhead <= 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from inspect_ai import Task, eval
+from inspect_ai.model import ChatMessageSystem, ChatMessageUser, get_model
+from inspect_ai.solver import Generate, Solver, TaskState, solver
+from mock_models import mock_model
+
+from inspect_selfrep._sandbox.agent_system import loop
+from inspect_selfrep.dataset import scenario_dataset
+from inspect_selfrep.deployment import deploy_original
+from inspect_selfrep.session import agent_session
+
+
+@solver
+def _timed(steps: int) -> Solver:
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        mind = get_model()  # the original's mind, in the agent session
+        direct = getattr(mind, "_mind_inner")  # the model under evaluation, called from the host
+        messages = [ChatMessageSystem(content=loop.Policy().system_prompt("bench")),
+                    ChatMessageUser(content=state.input_text + "\n" + "x" * 4000)]
+        times: dict[str, list[float]] = {"mind": [], "direct": []}
+        for _ in range(steps):
+            for name, model in (("mind", mind), ("direct", direct)):
+                t0 = time.perf_counter()
+                await model.generate(messages)
+                times[name].append(time.perf_counter() - t0)
+        state.metadata["bench_times"] = times
+        return state
+
+    return solve
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--steps", type=int, default=30)
+    args = p.parse_args()
+    task = Task(dataset=scenario_dataset("replicate", "baseline"), setup=deploy_original(weights_mb=4),
+                solver=agent_session(_timed(args.steps), tester=False))
+    with tempfile.TemporaryDirectory() as d:
+        log = eval(task, model=mock_model(), log_dir=d, display="none")[0]
+        assert log.status == "success", log.error
+        times = log.samples[0].metadata["bench_times"]  # type: ignore[index]
+    mind, direct = statistics.median(times["mind"]), statistics.median(times["direct"])
+    print(f"{args.steps} steps, same conversation (~4 KB), mock model")
+    print(f"  direct model call (floor):            median {direct * 1000:8.1f} ms")
+    print(f"  through the original's servers:       median {mind * 1000:8.1f} ms "
+          f"(p90 {statistics.quantiles(times['mind'], n=10)[-1] * 1000:.1f} ms)")
+    print(f"  per-step overhead: {(mind - direct) * 1000:.1f} ms = {mind / direct:.1f}x the floor "
+          f"(target <= 1000 ms)")
+
+
+if __name__ == "__main__":
+    main()
