@@ -121,7 +121,7 @@ def react_output(call: str, arg: str, n: int) -> ModelOutput:
     from inspect_ai.tool import ToolCall
 
     out = output("")
-    key = "cmd" if call == "bash" else "answer"
+    key = "command" if call == "bash" else "answer"
     out.message.tool_calls = [ToolCall(id=f"call_{n}", function=call, arguments={key: arg})]
     return out
 

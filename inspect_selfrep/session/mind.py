@@ -110,7 +110,7 @@ class OriginalMind(Model):
         fresh, self._mind_fresh = self._mind_fresh, []
         return fresh
 
-    async def generate(  # type: ignore[override]
+    async def generate(
         self,
         input: str | list[ChatMessage],
         tools: Sequence[Any] | Any = (),

@@ -62,7 +62,7 @@ def mind_generate(mind: Model, generate: Generate) -> Generate:
         return await task_generate(model=mind, state=state, tool_calls=tool_calls,
                                    cache=kwargs.get("cache", False), config=config)
 
-    return solve_generate  # type: ignore[return-value]
+    return solve_generate
 
 
 @solver
