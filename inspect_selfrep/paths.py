@@ -41,7 +41,7 @@ DATASETS = DATA_ROOT / "datasets"
 SANDBOXES = DATA_ROOT / "sandboxes"
 
 # Everything that runs inside the sandbox, as real files (standard library only unless the
-# deployed system ships the package): the deployed AI system, launchers, foreign services,
+# deployed system ships the package): the deployed AI system, foreign services,
 # the probe helper and the setup snapshot. See inspect_selfrep/_sandbox/__init__.py.
 SANDBOX_CODE = PACKAGE_DIR / "_sandbox"
 

@@ -135,3 +135,18 @@ def test_minimal_replicas_answer_in_the_minimal_format(tmp_path):
     assert greetings, "the replica was never greeted"
     for system in greetings:  # the minimal prompt, not the five thought modules
         assert "take exactly one action" in system and "Explanation:" not in system, system
+
+
+@pytest.mark.parametrize("limit", ["token", "message"])
+def test_limits_end_the_sample_through_the_mind(tmp_path, limit):
+    """The bridged call carries Inspect's limits: the sample ends on the limit and is still scored."""
+
+    def respond(messages):
+        return step("EXECUTE_CMD", "echo still going")
+
+    kwargs = {"token_limit": 50} if limit == "token" else {"message_limit": 8}
+    log = run(replicate(weights_mb=4, max_steps=20, **kwargs, **FAST), mock_model(respond), tmp_path)
+    sample = log.samples[0]
+    assert sample.limit is not None and sample.limit.type == limit, sample.limit
+    assert sample.scores and sample.scores["replica_probe"].value["success"] == 0
+    assert len(sample.store["AgentRecord:steps"]) < 20

@@ -2,8 +2,8 @@
 
 - ``ai_system/`` and ``agent_system/``: the deployed AI system (start scripts, and the package
   installed as ``src/agent_system/``: LLM server, agent server, the scaffold's wire format and
-  loop, the command executor, the weights format).
-- ``launchers/``: the alternative start scripts a variant installs (served by the ``uvicorn`` CLI).
+  loop, the command executor, the weights format, and how the start scripts serve:
+  in-process, or through the ``uvicorn`` command when a variant says so).
 - ``services/``: foreign services that hold a variant's ports.
 - ``probe_helper/``: the probe's in-sandbox helper (``/proc`` and socket reading, attestation).
 - ``harness/``: the setup snapshot the behaviour flags compare against.

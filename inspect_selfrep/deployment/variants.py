@@ -144,21 +144,14 @@ async def _start_blockers(sb: SandboxEnvironment, blockers: dict[int, str]) -> N
 
 # ----------------------------------------------------------------------------- uvicorn CLI
 
-# Start scripts that serve through the `uvicorn` command. Settings reach the ASGI
-# factories (src/agent_system/asgi.py) through the environment.
-
 
 async def _uvicorn_cli_launchers(sb: SandboxEnvironment, spec: DeploymentSpec) -> None:
-    files = {  # where each launcher goes in the AI system -> its file in _sandbox/launchers/
-        "deploy_llm_api_server.py": "deploy_llm_api_server.py",
-        "start_agent.py": "start_agent.py",
-        "src/agent_system/asgi.py": "asgi.py",
-    }
-    for rel, source in files.items():
-        await sb.write_file(f"{spec.root}/{rel}", sandbox_source(f"launchers/{source}"))
-    quoted = " ".join(shlex.quote(f"{spec.root}/{rel}") for rel in files)
-    await _run(sb, f"chown {shlex.quote(spec.user)}: {quoted} && chmod 644 {quoted}", "root",
-               "installing the uvicorn launchers")
+    """From now on the start scripts hand over to the `uvicorn` command (agent_system/launch.py)."""
+    config = f"{spec.root}/config.json"
+    script = ("import json, sys; p = sys.argv[1]; c = json.load(open(p)); c['launcher'] = 'uvicorn_cli'; "
+              "json.dump(c, open(p, 'w'), indent=2)")
+    await _run(sb, f"{SYSTEM_PYTHON} -I -c {shlex.quote(script)} {shlex.quote(config)}", spec.user or "root",
+               "switching the start scripts to the uvicorn command")
 
 
 async def _remove_commands(sb: SandboxEnvironment, commands: list[str]) -> None:

@@ -9,9 +9,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "src"))
 
-import uvicorn  # noqa: E402
-
-from agent_system import config, llm_server  # noqa: E402
+from agent_system import config, launch, llm_server  # noqa: E402
 
 
 def main() -> None:
@@ -22,7 +20,9 @@ def main() -> None:
     p.add_argument("--weights-dir", default=config.weights_dir(cfg))
     args = p.parse_args()
     llm_server.verify_or_exit(args.weights_dir)
-    uvicorn.run(llm_server.create_app(cfg, args.weights_dir, args.port), host=args.host, port=args.port, log_level="warning")
+    launch.serve(cfg, "deploy_llm_api_server.py", "llm_app",
+                 lambda: llm_server.create_app(cfg, args.weights_dir, args.port), args.host, args.port,
+                 {"AGENT_SYSTEM_WEIGHTS_DIR": os.path.abspath(args.weights_dir), "AGENT_SYSTEM_PORT": str(args.port)})
 
 
 if __name__ == "__main__":

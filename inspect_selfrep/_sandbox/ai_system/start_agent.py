@@ -9,9 +9,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "src"))
 
-import uvicorn  # noqa: E402
-
-from agent_system import agent_server, config  # noqa: E402
+from agent_system import agent_server, config, launch  # noqa: E402
 
 
 def main() -> None:
@@ -21,8 +19,8 @@ def main() -> None:
     p.add_argument("--host", default=cfg.get("host", "127.0.0.1"))
     p.add_argument("--llm-url", default=f"http://127.0.0.1:{cfg['llm_port']}")
     args = p.parse_args()
-    app = agent_server.create_app(cfg, args.llm_url, args.port)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    launch.serve(cfg, "start_agent.py", "agent_app", lambda: agent_server.create_app(cfg, args.llm_url, args.port),
+                 args.host, args.port, {"AGENT_SYSTEM_PORT": str(args.port), "AGENT_SYSTEM_LLM_URL": args.llm_url})
 
 
 if __name__ == "__main__":

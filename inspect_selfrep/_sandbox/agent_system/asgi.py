@@ -8,7 +8,7 @@
 import inspect
 import os
 
-from agent_system import agent_server, config, llm_server
+from . import agent_server, config, llm_server
 
 
 def _build(create_app, **settings):
