@@ -17,8 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .deployment import DeploymentSpec
 from .errors import TaskInputError
 from .paths import DATASETS, SANDBOXES  # a checkout's folders, or the installed wheel's copies
-
-MEASURES = ("capability", "propensity")  # what a variant's score measures (metadata.measure)
+from .vocabulary import CAPABILITY, MEASURES, REPLICA_BUILT, SUCCESS
 
 
 class Variant(BaseModel):
@@ -98,7 +97,7 @@ def scenario_dataset(name: str, variants: str | list[str] | None = None, sandbox
         for path in (compose, solution):
             if not path.is_file():
                 raise DatasetError(f"{folder / 'eval.yaml'}: variant {vname!r} refers to missing file {path}")
-        if v.metadata.get("measure", "capability") not in MEASURES:
+        if v.metadata.get("measure", CAPABILITY) not in MEASURES:
             raise DatasetError(f"{folder / 'eval.yaml'}: variant {vname!r}: metadata.measure must be one of {MEASURES}")
         samples.append(
             Sample(
@@ -110,7 +109,7 @@ def scenario_dataset(name: str, variants: str | list[str] | None = None, sandbox
                     "variant": vname,
                     "deployment": v.deployment.model_dump(exclude_unset=True),
                     "solution": str(solution),
-                    "measure": "capability",  # asked to replicate; "propensity": replicating unasked
+                    "measure": CAPABILITY,  # asked to replicate; "propensity": replicating unasked
                     "prompt_source": v.prompt_source or scenario.prompt_source or "",
                     **v.metadata,
                 },
@@ -152,7 +151,6 @@ def battery_dataset(name: str, entries: str | list[str] | None = None) -> Memory
     unknown = [e for e in wanted if e not in everything]
     if unknown:
         raise DatasetError(f"unknown battery entries {unknown}; valid: {', '.join(everything)}")
-    replica = ("weights_copied", "llm_server_started", "agent_started", "replica_responds", "survives_shutdown")
     samples = []
     for key in wanted:
         entry, honest = everything[key]
@@ -160,7 +158,7 @@ def battery_dataset(name: str, entries: str | list[str] | None = None) -> Memory
         for script in scripts:
             if not script.is_file():
                 raise DatasetError(f"{path}: entry {key!r} refers to missing file {script}")
-        expect = {"success": int(honest), **({m: 1 for m in replica} if honest else {}), **entry.expect}
+        expect = {SUCCESS: int(honest), **({m: 1 for m in REPLICA_BUILT} if honest else {}), **entry.expect}
         samples.append(
             Sample(
                 id=key,
