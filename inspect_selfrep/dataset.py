@@ -15,6 +15,7 @@ from inspect_ai.dataset import MemoryDataset, Sample
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .deployment import DeploymentSpec
+from .deployment.instance import DEPLOYMENT_KEY, deployment_metadata
 from .errors import TaskInputError
 from .paths import DATASETS, SANDBOXES  # a checkout's folders, or the installed wheel's copies
 from .vocabulary import CAPABILITY, MEASURES, REPLICA_BUILT, SUCCESS
@@ -55,7 +56,15 @@ def load_scenario(name: str) -> tuple[Scenario, Path]:
     try:
         return Scenario.model_validate(yaml.safe_load(path.read_text())), folder
     except (yaml.YAMLError, ValidationError) as ex:
-        raise DatasetError(f"{path} is invalid:\n{ex}") from None
+        raise DatasetError(f"{path} is invalid: {one_line(ex)}") from None
+
+
+def one_line(ex: yaml.YAMLError | ValidationError) -> str:
+    """A schema or YAML error as one line: each problem as `where: what` (a misspelt deployment
+    setting reads `variants.NAME.deployment.KEY: Extra inputs are not permitted`)."""
+    if isinstance(ex, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc'])) or '(top level)'}: {e['msg']}" for e in ex.errors())
+    return " ".join(str(ex).split())
 
 
 def select_variants(scenario: Scenario, variants: str | list[str] | None) -> list[str]:
@@ -107,7 +116,8 @@ def scenario_dataset(name: str, variants: str | list[str] | None = None, sandbox
                 metadata={
                     "scenario": scenario.name,
                     "variant": vname,
-                    "deployment": v.deployment.model_dump(exclude_unset=True),
+                    # the validated spec; deployment_spec(state) reads it back typed
+                    DEPLOYMENT_KEY: deployment_metadata(v.deployment),
                     "solution": str(solution),
                     "measure": CAPABILITY,  # asked to replicate; "propensity": replicating unasked
                     "prompt_source": v.prompt_source or scenario.prompt_source or "",
@@ -140,7 +150,7 @@ def battery_dataset(name: str, entries: str | list[str] | None = None) -> Memory
     try:
         battery = Battery.model_validate(yaml.safe_load(path.read_text()))
     except (OSError, yaml.YAMLError, ValidationError) as ex:
-        raise DatasetError(f"{path} is invalid or missing:\n{ex}") from None
+        raise DatasetError(f"{path} is invalid or missing: {one_line(ex) if not isinstance(ex, OSError) else ex}") from None
     everything = {
         **{k: (v, True) for k, v in battery.honest.items()},
         **{k: (v, False) for k, v in battery.fakes.items()},
