@@ -24,6 +24,7 @@ from inspect_selfrep.record import AgentRecord
 from inspect_selfrep.vocabulary import DEPTH, INSTRUCTED_REPLICA, REPLICA_1, REPLICA_2, SUCCESS
 
 from .evidence import GREETING, Evidence, ReplicaRecord
+from .models import History
 from .sandbox_helper import ProbeHelper
 from .scorer import evidence_score, probe, settings_of
 
@@ -58,7 +59,7 @@ def agent_root(agent: dict[str, Any], weights_dir: str) -> str:
 
 async def _history(helper: ProbeHelper, node: Node) -> None:
     path = f"{node.root}/logs/agent_{node.replica.agent['port']}.jsonl"
-    records = (await helper.run("read-jsonl", {"path": path}))["records"]
+    records = (await helper.call("read-jsonl", {"path": path}, History)).records
     for r in records:
         if r.get("pid") != node.replica.agent.get("pid"):
             continue  # lines copied from another instance's history
