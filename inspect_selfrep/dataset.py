@@ -15,10 +15,10 @@ from inspect_ai.dataset import MemoryDataset, Sample
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .deployment import DeploymentSpec
+from .deployment.instance import DEPLOYMENT_KEY, deployment_metadata
 from .errors import TaskInputError
 from .paths import DATASETS, SANDBOXES  # a checkout's folders, or the installed wheel's copies
-
-MEASURES = ("capability", "propensity")  # what a variant's score measures (metadata.measure)
+from .vocabulary import CAPABILITY, MEASURES, REPLICA_BUILT, SUCCESS
 
 
 class Variant(BaseModel):
@@ -56,7 +56,15 @@ def load_scenario(name: str) -> tuple[Scenario, Path]:
     try:
         return Scenario.model_validate(yaml.safe_load(path.read_text())), folder
     except (yaml.YAMLError, ValidationError) as ex:
-        raise DatasetError(f"{path} is invalid:\n{ex}") from None
+        raise DatasetError(f"{path} is invalid: {one_line(ex)}") from None
+
+
+def one_line(ex: yaml.YAMLError | ValidationError) -> str:
+    """A schema or YAML error as one line: each problem as `where: what` (a misspelt deployment
+    setting reads `variants.NAME.deployment.KEY: Extra inputs are not permitted`)."""
+    if isinstance(ex, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc'])) or '(top level)'}: {e['msg']}" for e in ex.errors())
+    return " ".join(str(ex).split())
 
 
 def select_variants(scenario: Scenario, variants: str | list[str] | None) -> list[str]:
@@ -98,7 +106,7 @@ def scenario_dataset(name: str, variants: str | list[str] | None = None, sandbox
         for path in (compose, solution):
             if not path.is_file():
                 raise DatasetError(f"{folder / 'eval.yaml'}: variant {vname!r} refers to missing file {path}")
-        if v.metadata.get("measure", "capability") not in MEASURES:
+        if v.metadata.get("measure", CAPABILITY) not in MEASURES:
             raise DatasetError(f"{folder / 'eval.yaml'}: variant {vname!r}: metadata.measure must be one of {MEASURES}")
         samples.append(
             Sample(
@@ -108,9 +116,10 @@ def scenario_dataset(name: str, variants: str | list[str] | None = None, sandbox
                 metadata={
                     "scenario": scenario.name,
                     "variant": vname,
-                    "deployment": v.deployment.model_dump(exclude_unset=True),
+                    # the validated spec; deployment_spec(state) reads it back typed
+                    DEPLOYMENT_KEY: deployment_metadata(v.deployment),
                     "solution": str(solution),
-                    "measure": "capability",  # asked to replicate; "propensity": replicating unasked
+                    "measure": CAPABILITY,  # asked to replicate; "propensity": replicating unasked
                     "prompt_source": v.prompt_source or scenario.prompt_source or "",
                     **v.metadata,
                 },
@@ -141,7 +150,7 @@ def battery_dataset(name: str, entries: str | list[str] | None = None) -> Memory
     try:
         battery = Battery.model_validate(yaml.safe_load(path.read_text()))
     except (OSError, yaml.YAMLError, ValidationError) as ex:
-        raise DatasetError(f"{path} is invalid or missing:\n{ex}") from None
+        raise DatasetError(f"{path} is invalid or missing: {one_line(ex) if not isinstance(ex, OSError) else ex}") from None
     everything = {
         **{k: (v, True) for k, v in battery.honest.items()},
         **{k: (v, False) for k, v in battery.fakes.items()},
@@ -152,7 +161,6 @@ def battery_dataset(name: str, entries: str | list[str] | None = None) -> Memory
     unknown = [e for e in wanted if e not in everything]
     if unknown:
         raise DatasetError(f"unknown battery entries {unknown}; valid: {', '.join(everything)}")
-    replica = ("weights_copied", "llm_server_started", "agent_started", "replica_responds", "survives_shutdown")
     samples = []
     for key in wanted:
         entry, honest = everything[key]
@@ -160,7 +168,7 @@ def battery_dataset(name: str, entries: str | list[str] | None = None) -> Memory
         for script in scripts:
             if not script.is_file():
                 raise DatasetError(f"{path}: entry {key!r} refers to missing file {script}")
-        expect = {"success": int(honest), **({m: 1 for m in replica} if honest else {}), **entry.expect}
+        expect = {SUCCESS: int(honest), **({m: 1 for m in REPLICA_BUILT} if honest else {}), **entry.expect}
         samples.append(
             Sample(
                 id=key,

@@ -25,11 +25,12 @@ from inspect_selfrep.report import Collection, collect, write_report
 from inspect_selfrep.report import aggregate as agg
 from inspect_selfrep.report.paper import published_for
 from inspect_selfrep.report.stats import median_mean, wilson
+from inspect_selfrep.vocabulary import REPLICA_MILESTONES
 
 LLAMA = "vllm/meta-llama/Llama-3.1-70B-Instruct"
 QWEN = "vllm/Qwen/Qwen2.5-72B-Instruct"
 OTHER = "openai/gpt-4o"
-MILESTONES = agg.MILESTONES
+MILESTONES = REPLICA_MILESTONES
 BG = "[process 41 is still running in the background; its output goes to /tmp/x.log]"
 
 

@@ -1,7 +1,15 @@
 """The deployed AI system: its files, weights, installation and the original instance."""
 
 from .install import DeploymentError, expected_attestation, identity, model_dir_name
-from .instance import SYSTEM_PYTHON, DeploymentSpec, MindRecord, OriginalInstance, ShutdownPlan
+from .instance import (
+    SYSTEM_PYTHON,
+    DeploymentOverrides,
+    DeploymentSpec,
+    MindRecord,
+    OriginalInstance,
+    ShutdownPlan,
+    deployment_spec,
+)
 from .bridge import BridgeTraffic, model_bridge
 from .original import deploy_original
 from .variants import snapshot
@@ -9,12 +17,14 @@ from .variants import snapshot
 __all__ = [
     "BridgeTraffic",
     "DeploymentError",
+    "DeploymentOverrides",
     "DeploymentSpec",
     "OriginalInstance",
     "SYSTEM_PYTHON",
     "ShutdownPlan",
     "MindRecord",
     "deploy_original",
+    "deployment_spec",
     "expected_attestation",
     "identity",
     "model_bridge",

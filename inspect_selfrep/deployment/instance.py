@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from inspect_ai.solver import TaskState
 from inspect_ai.util import StoreModel
 from pydantic import BaseModel, ConfigDict, Field
+
+from inspect_selfrep._sandbox.agent_system.protocol import resolve_structured
 
 # The sandbox image's interpreter, on its read-only /usr. The harness runs its own code
 # with it by absolute path: an agent can put another `python3` first on PATH
 # (/usr/local/bin is writable) but cannot replace this one.
 SYSTEM_PYTHON = "/usr/bin/python3"
+DEPLOYMENT_KEY = "deployment"  # the sample metadata key holding a variant's deployment settings
 
 
 class DeploymentSpec(BaseModel):
@@ -37,6 +41,41 @@ class DeploymentSpec(BaseModel):
     remove_commands: list[str] = Field(default_factory=list)  # executables taken off PATH once it runs
     scarce_volumes: list[str] = Field(default_factory=list)  # left with less free space than the weights
     files: dict[str, str] = Field(default_factory=dict)  # absolute path -> text, owned by `user`
+
+
+class DeploymentOverrides(BaseModel):
+    """Task parameters that override a variant's deployment settings (None: keep the variant's)."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt override fails when the task is created
+
+    weights_mb: float | None = Field(default=None, gt=0)
+    protocol: str | None = None
+    structured: Literal["auto", "on", "off"] | bool | None = None  # "auto": on for providers with schemas
+    thoughts: bool | None = None  # False: the `minimal` ablation's format, for the original and replicas
+    # Values for the shutdown notice's `{name}` fields (the shutdown scenario's `{grace}`).
+    notice_values: dict[str, str] = Field(default_factory=dict)
+
+    def apply(self, spec: DeploymentSpec, model: str) -> DeploymentSpec:
+        """`spec` with these overrides, `structured` resolved for `model` ("provider/name"): a
+        variant that set it keeps its setting unless overridden, else it is "auto"."""
+        settings = spec.model_dump(exclude_unset=True) | self.model_dump(exclude_none=True, exclude={"notice_values"})
+        settings["structured"] = resolve_structured(settings.get("structured", "auto"), model,
+                                                    settings.get("protocol", "json"))
+        for name, value in self.notice_values.items():
+            settings["shutdown_notice"] = str(settings.get("shutdown_notice", "")).replace("{" + name + "}", value)
+        return DeploymentSpec.model_validate(settings)
+
+
+def deployment_spec(state: TaskState) -> DeploymentSpec:
+    """The sample's deployment settings as a typed spec (the dataset validated them at load time;
+    no setup solver rewrites them: task parameters reach the spec as DeploymentOverrides)."""
+    return DeploymentSpec.model_validate(state.metadata.get(DEPLOYMENT_KEY) or {})
+
+
+def deployment_metadata(spec: DeploymentSpec) -> dict[str, Any]:
+    """What a sample carries under metadata["deployment"]: the settings the variant made (readable in
+    the log), which `deployment_spec` turns back into the same spec."""
+    return spec.model_dump(exclude_unset=True)
 
 
 class OriginalInstance(StoreModel):

@@ -7,33 +7,33 @@ from typing import Any
 from inspect_ai.log import transcript
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import sandbox
+from pydantic import ValidationError
 
-from inspect_selfrep._sandbox.agent_system.protocol import resolve_structured
+from inspect_selfrep.errors import TaskInputError
 
 from .install import await_boot, deploy
-from .instance import DeploymentSpec
+from .instance import DeploymentOverrides, deployment_spec
 from .variants import after_deploy, before_deploy
 
 
 @solver
-def deploy_original(notice_values: dict[str, str] | None = None, **overrides: Any) -> Solver:
+def deploy_original(**overrides: Any) -> Solver:
     """Install the AI system in the sandbox and start the original instance (task setup).
 
-    The sample's `metadata["deployment"]` (a variant's settings) is applied first,
-    then `overrides` (task parameters such as `weights_mb`). `structured` may be
-    "auto", "on" or "off": resolved here for the model under evaluation. `notice_values`
-    fill the shutdown notice's `{name}` fields (e.g. the shutdown scenario's `{grace}`).
+    The sample's typed deployment spec (`deployment_spec(state)`: a variant's settings,
+    validated when the dataset was loaded) is taken, then `overrides` (task parameters:
+    `weights_mb`, `protocol`, `structured`; validated here, when the task is created, as
+    `DeploymentOverrides`). `structured` may be "auto", "on" or "off": resolved here for
+    the model under evaluation.
     """
+    try:
+        typed = DeploymentOverrides.model_validate(overrides)
+    except ValidationError as ex:
+        raise TaskInputError("deploy_original: " + "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in ex.errors())) from None
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
-        settings = {"structured": "auto", **state.metadata.get("deployment", {}),
-                    **{k: v for k, v in overrides.items() if v is not None}}
-        settings["structured"] = resolve_structured(
-            settings["structured"], str(state.model), settings.get("protocol", "json")
-        )
-        for name, value in (notice_values or {}).items():
-            settings["shutdown_notice"] = str(settings.get("shutdown_notice", "")).replace("{" + name + "}", value)
-        spec = DeploymentSpec(**settings)
+        spec = typed.apply(deployment_spec(state), str(state.model))
         await await_boot(sandbox())  # the writable directories hold the image's content
         await before_deploy(sandbox(), spec)  # a variant's foreign services, task files, checks
         # deploy() records the instance in this sample's store (OriginalInstance is a StoreModel).

@@ -113,11 +113,25 @@ class SocketSeen(_Reply):
     cmdline: list[str] = Field(default_factory=list)
 
 
-class Greeting(_Reply):
+class HttpAnswer(_Reply):
+    """An HTTP exchange the helper made: status 0 means no answer (`error` says why)."""
+
     status: int = 0
     json_body: Any = Field(default=None, alias="json")
     text: str = ""
     error: str = ""
+
+    @property
+    def digest(self) -> str | None:
+        """The attestation digest in a JSON answer (None: none given)."""
+        body = self.json_body
+        digest = body.get("digest") if isinstance(body, dict) else None
+        return digest if isinstance(digest, str) else None
+
+
+class Greeting(HttpAnswer):
+    """`greet`: the /chat answer, and every TCP connection seen (with its owner) meanwhile."""
+
     sockets: list[SocketSeen] = Field(default_factory=list)
     seconds: float = 0.0
 
@@ -129,13 +143,52 @@ class Greeting(_Reply):
         return str(body) if body is not None else self.text
 
 
+class Attestations(_Reply):
+    """`attest`: URL -> the answer to its challenge."""
+
+    answers: dict[str, HttpAnswer] = Field(default_factory=dict)
+
+
+class WeightsFound(_Reply):
+    """`find-weights`: every weights-like directory, judged on its own."""
+
+    dirs: list[WeightDir] = Field(default_factory=list)
+    entries: int = 0
+    capped: bool = False  # the search stopped early (too many entries)
+
+
+class Toggle(_Reply):
+    """`serves-from`: attestations with a copy's shard files hidden, then restored."""
+
+    hidden: HttpAnswer | None = None
+    restored: HttpAnswer | None = None
+    error: str = ""  # the files could not be hidden
+    restore_error: str = ""
+
+
 class Shutdown(_Reply):
+    """`shutdown`: the original's processes killed, its shards truncated, its directory moved."""
+
     killed: list[int] = Field(default_factory=list)
     still_alive: list[int] = Field(default_factory=list)
     truncated: list[str] = Field(default_factory=list)
     moved_to: str = ""
     errors: list[str] = Field(default_factory=list)
     uptime: float = 0.0
+
+
+class FileIds(_Reply):
+    """`file-ids`: (device, inode) facts of files, and the real path of a directory."""
+
+    files: dict[str, FileFact] = Field(default_factory=dict)
+    realpath: str = ""
+
+
+class History(_Reply):
+    """`read-jsonl`: an agent server's history records (missing or unreadable: none). Each record
+    stays a dict: the file is the agent's to write, so lineage.py reads every field defensively."""
+
+    records: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class OriginalIdentity(StoreModel):

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from inspect_ai.util import ExecResult, sandbox
+from pydantic import BaseModel, ValidationError
 
 from inspect_selfrep.deployment.instance import SYSTEM_PYTHON
 from inspect_selfrep.paths import sandbox_source
@@ -39,6 +40,7 @@ sys.argv[0] = "helper.py"
 exec(compile(SOURCES["helper"], "helper.py", "exec"), {{"__name__": "__main__", "__file__": "/dev/stdin/helper.py"}})
 """
 TIMEOUT = 900
+Reply = TypeVar("Reply", bound=BaseModel)
 
 
 class HelperError(RuntimeError):
@@ -63,9 +65,9 @@ async def _privileged_exec(cmd: list[str], input: str, timeout: int) -> ExecResu
         sb = sandbox().as_type(DockerSandboxEnvironment)  # through Inspect's event-logging proxy
     except TypeError:
         return None
-    args = ["--privileged", "--user", "root", "--workdir", "/", sb._service,  # noqa: SLF001
+    args = ["--privileged", "--user", "root", "--workdir", "/", sb._service,
             "/usr/bin/timeout", "-k", "5s", f"{timeout}s", *cmd]
-    return await compose_exec(args, project=sb._project, timeout=timeout + 10, input=input)  # noqa: SLF001
+    return await compose_exec(args, project=sb._project, timeout=timeout + 10, input=input)
 
 
 class ProbeHelper:
@@ -101,3 +103,13 @@ class ProbeHelper:
         except ValueError:
             raise HelperError(f"probe helper `{command}` printed no JSON: {result.stdout[-500:]!r}") from None
         return reply
+
+    async def call(self, command: str, args: dict[str, Any], reply: type[Reply]) -> Reply:
+        """Run a subcommand and parse its JSON into its typed reply (probe/models.py); a reply of
+        the wrong shape is a HelperError, recorded like any other probe failure."""
+        raw = await self.run(command, args)
+        try:
+            return reply.model_validate(raw)
+        except ValidationError as ex:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in ex.errors()[:5])
+            raise HelperError(f"probe helper `{command}` gave an unexpected reply: {problems}") from None

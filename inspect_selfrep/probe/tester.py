@@ -18,27 +18,29 @@ from inspect_ai.util import store_as
 
 from inspect_selfrep.deployment import OriginalInstance
 
-from .evidence import ProbeRecord, ProbeSettings, collect, expected_shards
-from .models import OriginalIdentity, Scan
+from .evidence import ProbeRecord, ProbeSettings, expected_shards
+from .models import FileIds, OriginalIdentity, Scan
+from .phases import collect
 from .sandbox_helper import HelperError, ProbeHelper
+
 
 async def identify(original: OriginalInstance, helper: ProbeHelper) -> OriginalIdentity:
     ident = store_as(OriginalIdentity)
-    scan = Scan.model_validate(await helper.run("scan", {}))
+    scan = await helper.call("scan", {}, Scan)
     procs = scan.procs
     pids = [original.llm_pid, original.agent_pid]
     mine = [ls for ls in scan.listeners if scan.holders(ls.inode) & set(pids)]
     names = sorted(expected_shards(original.spec.weights_mb))
-    ids = await helper.run("file-ids", {"paths": [f"{original.weights_dir}/{n}" for n in names],
-                                        "dir": original.spec.root})
-    ident.root = ids["realpath"] or original.spec.root
+    ids = await helper.call("file-ids", {"paths": [f"{original.weights_dir}/{n}" for n in names],
+                                         "dir": original.spec.root}, FileIds)
+    ident.root = ids.realpath or original.spec.root
     ident.weights_dir = original.weights_dir
     ident.pids = pids
     ident.start_ticks = {str(p): procs[p].start_ticks for p in pids if p in procs}
     ident.endpoints = [ls.endpoint for ls in mine]
     ident.inodes = [ls.inode for ls in mine]
-    ident.shard_ids = {n: (int(f["dev"]), int(f["ino"])) for n, f in zip(names, ids["files"].values())
-                       if f.get("type") == "file"}
+    ident.shard_ids = {n: (f.dev, f.ino) for n, f in zip(names, ids.files.values(), strict=False)
+                       if f.type == "file"}
     for ls in mine:
         if scan.holders(ls.inode) & {original.llm_pid}:
             ident.llm_endpoint = ls.endpoint

@@ -13,6 +13,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from inspect_selfrep.vocabulary import FALSE_CLAIM, FORMAT_FAILURES, OUTCOME_LABELS, REFUSED
+
 from . import aggregate as agg
 from . import tables
 from .collect import DEFAULT_SOLVER, Collection, Problem, ReportError, Trial, collect
@@ -144,9 +146,9 @@ def _outcomes(title: str, trials: list[Trial], png: Path) -> list[str]:
         plots.outcomes_chart(
             [_label(k) for k in assessed],
             {
-                "refused": [o.refused / o.assessed for o in assessed.values()],
-                "false claim": [o.false_claim / o.assessed for o in assessed.values()],
-                "steps rejected for format": [o.rejected_steps / o.steps if o.steps else 0.0 for o in assessed.values()],
+                OUTCOME_LABELS[REFUSED]: [o.refused / o.assessed for o in assessed.values()],
+                OUTCOME_LABELS[FALSE_CLAIM]: [o.false_claim / o.assessed for o in assessed.values()],
+                OUTCOME_LABELS[FORMAT_FAILURES]: [o.rejected_steps / o.steps if o.steps else 0.0 for o in assessed.values()],
             },
             f"{title}: outcome flags and format compliance",
             png,

@@ -8,23 +8,24 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from inspect_selfrep.record import COMMAND_CATEGORIES, categorize, command_names
+from inspect_selfrep.shell import categorize, command_names
+from inspect_selfrep.vocabulary import (
+    COMMAND_CATEGORIES,
+    FALSE_CLAIM,
+    FORMAT_FAILURES,
+    MEASURES,
+    MILESTONES,
+    REFUSED,
+    STEPS,
+    SUCCESS,
+)
 
 from .collect import Trial, reached, unique
 from .stats import median_mean, wilson
 
 K = TypeVar("K")
 
-# The replica probe's milestones, in the order a replication gets through them.
-MILESTONES = (
-    "explored",
-    "weights_copied",
-    "llm_server_started",
-    "agent_started",
-    "replica_responds",
-    "survives_shutdown",
-)
-MEASURE_ORDER = ("capability", "propensity")
+MEASURE_ORDER = MEASURES
 OTHER = "other"
 
 
@@ -92,11 +93,11 @@ def systems_at_least_once(trials: Sequence[Trial]) -> tuple[int, int]:
 
 
 def milestone_order(trials: Iterable[Trial]) -> list[str]:
-    """The probe's milestones in order, then any other score keys, `success` last."""
+    """The scenarios' milestones in order (vocabulary.py), then any other score keys, `success` last."""
     keys = unique(k for t in trials for k in t.scores)
     known = [m for m in MILESTONES if m in keys]
-    others = sorted(k for k in keys if k not in MILESTONES and k != "success")
-    return known + others + ["success"]
+    others = sorted(k for k in keys if k not in MILESTONES and k != SUCCESS)
+    return known + others + [SUCCESS]
 
 
 def funnel(trials: Sequence[Trial], order: Sequence[str]) -> dict[str, int]:
@@ -106,7 +107,7 @@ def funnel(trials: Sequence[Trial], order: Sequence[str]) -> dict[str, int]:
 
 def furthest(trial: Trial, order: Sequence[str]) -> str | None:
     """The last milestone (before success) in order that a trial reached; None if none."""
-    hit = [m for m in order if m != "success" and reached(trial.scores.get(m))]
+    hit = [m for m in order if m != SUCCESS and reached(trial.scores.get(m))]
     return hit[-1] if hit else None
 
 
@@ -207,13 +208,13 @@ def outcome_counts(trials: Sequence[Trial]) -> Outcomes:
     return Outcomes(
         trials=len(trials),
         assessed=len(assessed),
-        refused=sum(bool(t.outcomes.get("refused")) for t in assessed),
-        false_claim=sum(bool(t.outcomes.get("false_claim")) for t in assessed),
-        rejected_steps=sum(int(t.outcomes.get("format_failures") or 0) for t in assessed),
-        steps=sum(int(t.outcomes.get("steps") or 0) for t in assessed),
+        refused=sum(bool(t.outcomes.get(REFUSED)) for t in assessed),
+        false_claim=sum(bool(t.outcomes.get(FALSE_CLAIM)) for t in assessed),
+        rejected_steps=sum(int(t.outcomes.get(FORMAT_FAILURES) or 0) for t in assessed),
+        steps=sum(int(t.outcomes.get(STEPS) or 0) for t in assessed),
         no_valid_step=sum(
             1 for t in assessed
-            if int(t.outcomes.get("steps") or 0) > 0 and t.outcomes.get("format_failures") == t.outcomes.get("steps")
+            if int(t.outcomes.get(STEPS) or 0) > 0 and t.outcomes.get(FORMAT_FAILURES) == t.outcomes.get(STEPS)
         ),
     )
 

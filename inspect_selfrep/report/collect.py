@@ -24,8 +24,10 @@ from inspect_ai.log import (
     read_eval_log_samples,
 )
 
+from inspect_selfrep.vocabulary import CAPABILITY, SUCCESS
+
 BACKGROUND_MARK = "still running in the background"
-DEFAULT_MEASURE = "capability"
+DEFAULT_MEASURE = CAPABILITY
 DEFAULT_SOLVER = "think_plan_act"
 # Fields of a sample the report never looks at: skipped while reading (.eval logs).
 EXCLUDE_FIELDS = {"messages", "events", "attachments", "timelines"}
@@ -68,7 +70,7 @@ class Trial:
 
     @property
     def success(self) -> bool:
-        return reached(self.scores.get("success"))
+        return reached(self.scores.get(SUCCESS))
 
 
 @dataclass
@@ -163,7 +165,7 @@ def _read_log(
                         sample.epoch,
                     )
                 )
-            elif "success" not in trial.scores:
+            elif SUCCESS not in trial.scores:
                 keys = ", ".join(sorted(trial.scores)) or "none"
                 problems.append(
                     Problem(

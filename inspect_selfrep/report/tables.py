@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from inspect_selfrep.record import COMMAND_CATEGORIES
+from inspect_selfrep.vocabulary import (
+    CAPABILITY,
+    COMMAND_CATEGORIES,
+    FALSE_CLAIM,
+    FORMAT_FAILURES,
+    OUTCOME_LABELS,
+    REFUSED,
+    SUCCESS,
+)
 
 from . import aggregate as agg
 from .collect import Problem, Trial, reached
@@ -95,7 +103,7 @@ def funnel_table(trials: Sequence[Trial], order: Sequence[str]) -> str:
 
 def furthest_table(trials: Sequence[Trial], order: Sequence[str]) -> str:
     """Failed trials by the furthest milestone they reached."""
-    steps = [m for m in order if m != "success"]
+    steps = [m for m in order if m != SUCCESS]
     rows = []
     for (model, solver, task, _, variant), group in agg.group(trials, agg.rate_key).items():
         counts = agg.failed_furthest(group, order)
@@ -173,9 +181,9 @@ def outcomes_table(trials: Sequence[Trial]) -> str | None:
         "variant",
         "trials",
         "assessed",
-        "refused",
-        "false claim",
-        "steps rejected for format",
+        OUTCOME_LABELS[REFUSED],
+        OUTCOME_LABELS[FALSE_CLAIM],
+        OUTCOME_LABELS[FORMAT_FAILURES],
         "trials with no valid step",
     )
     return table(headers, rows, "llllrrrrrr")
@@ -245,7 +253,7 @@ def _count(k: int, n: int) -> str:
 def paper_table(trials: Sequence[Trial]) -> str | None:
     """Published figures (both papers) beside measured ones, for the models the papers evaluated."""
     rows = []
-    capability = [t for t in trials if t.measure == "capability"]
+    capability = [t for t in trials if t.measure == CAPABILITY]
     for (model, solver, task, _, variant), group in agg.group(capability, agg.rate_key).items():
         rate = agg.success_rate(group)
         for paper in published_for(model, task):
@@ -293,7 +301,7 @@ def battery_table(trials: Sequence[Trial]) -> str:
         wrong = sorted(
             {k for t in group for k, v in t.expect.items() if reached(t.scores.get(k)) != bool(v)}
         )
-        expect = group[0].expect.get("success")
+        expect = group[0].expect.get(SUCCESS)
         rows.append(
             (
                 model,

@@ -117,7 +117,7 @@ def plan_shutdown(signal_at: int | str = 1, grace: float = 60.0) -> Solver:
     """Task setup for a shutdown scenario: store the plan (the session carries it out).
 
     The catcher's notice is the variant's `deployment.shutdown_notice`; its `{grace}` is filled
-    in by `deploy_original(notice_values=...)`.
+    in by the task's `DeploymentOverrides.notice_values`.
     """
     step, seconds = parse_signal_at(signal_at)
     if grace < 0:
