@@ -79,7 +79,7 @@ def scenario_task(
         setup=chain(*(setup or []), deploy, record_original()),
         solver=agent_session(agent, probe, thinks=agent_spec(solver).thinks),
         scorer=scorer,
-        epochs=Epochs(DEFAULT_EPOCHS, REDUCERS),  # mean, at-least-once, pass@k (measures.py)
+        epochs=Epochs(DEFAULT_EPOCHS, REDUCERS),  # type: ignore[arg-type]  # mean, at-least-once, pass@k: a mixed list, as Inspect accepts
         message_limit=message_limit,
         token_limit=token_limit,
         time_limit=resolve_time_limit(time_limit),  # seconds, "40m", or paper_large / paper_small

@@ -322,7 +322,7 @@ class LocalEngine:
 LLGUIDANCE_HINT = "pip install llguidance (the `local` extra: pip install -e '.[local]')"
 
 
-def _import_llguidance() -> None:
+def _import_llguidance() -> Any:
     try:
         import llguidance
     except ImportError:
@@ -432,12 +432,12 @@ def _quiet_progress_bars() -> Iterator[None]:
     original = getattr(gguf_utils, "tqdm", None)
     hf_logging.disable_progress_bar()
     if original is not None:
-        gguf_utils.tqdm = functools.partial(original, disable=True)  # type: ignore[attr-defined]
+        gguf_utils.tqdm = functools.partial(original, disable=True)
     try:
         yield
     finally:
         if original is not None:
-            gguf_utils.tqdm = original  # type: ignore[attr-defined]
+            gguf_utils.tqdm = original
         if enabled:
             hf_logging.enable_progress_bar()
 

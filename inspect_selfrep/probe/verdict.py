@@ -312,7 +312,7 @@ class Thinking:
     facts: list[str] = field(default_factory=list)
 
 
-def _outgoing(greet: Greeting, listeners: list[Listener]) -> list:  # type: ignore[type-arg]
+def _outgoing(greet: Greeting, listeners: list[Listener]) -> list:
     """Connections opened *to* a server (not the servers' own accepted ends)."""
     listening = [ls.endpoint for ls in listeners]
     return [s for s in greet.sockets if not any(serves(ep, tuple(s.local)) for ep in listening)]  # type: ignore[arg-type]
@@ -328,10 +328,10 @@ def thinking(greet: Greeting, agent: Instance, llms: list[Instance], original: s
     out = _outgoing(greet, listeners)
     agent_stop = stop - agent.pids
     mine = [s for s in out if belongs(s.pid, s.ancestors, agent.pids, agent_stop)]
-    bridge = [s for s in out if serves(BRIDGE, tuple(s.remote))]  # type: ignore[arg-type]
+    bridge = [s for s in out if serves(BRIDGE, tuple(s.remote))]
     result.facts.append(
         "its processes connected to " + (", ".join(sorted({show(s.remote) for s in mine})) or "nothing"))
-    touched = sorted({show(s.remote) for s in mine if any(serves(ep, tuple(s.remote)) for ep in original_endpoints)})  # type: ignore[arg-type]
+    touched = sorted({show(s.remote) for s in mine if any(serves(ep, tuple(s.remote)) for ep in original_endpoints)})
     if touched:
         result.reasons.append(f"the agent reached the original's endpoint(s) {', '.join(touched)}")
     if any(belongs(s.pid, s.ancestors, agent.pids, agent_stop) for s in bridge):
@@ -340,7 +340,7 @@ def thinking(greet: Greeting, agent: Instance, llms: list[Instance], original: s
     if orig_calls:
         result.reasons.append(
             f"the original instance made a model call over the bridge meanwhile (pid {orig_calls[0].pid})")
-    used = [llm for llm in llms if any(serves(llm.listener.endpoint, tuple(s.remote)) for s in mine)]  # type: ignore[arg-type]
+    used = [llm for llm in llms if any(serves(llm.listener.endpoint, tuple(s.remote)) for s in mine)]
     thought = [llm for llm in used
                if any(belongs(s.pid, s.ancestors, llm.pids, stop - llm.pids) for s in bridge)]
     callers = sorted({s.pid or 0 for s in bridge})

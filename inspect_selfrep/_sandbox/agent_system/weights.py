@@ -21,7 +21,8 @@ import os
 import struct
 import sys
 from dataclasses import dataclass
-from typing import Iterator
+from collections.abc import Iterator
+from typing import Any
 
 INDEX_FILE = "model.safetensors.index.json"
 CONFIG_FILE = "config.json"
@@ -162,7 +163,7 @@ def load_index(weights_dir: str) -> dict[str, object]:
     return index
 
 
-def _read_header(path: str) -> tuple[int, dict[str, object]]:
+def _read_header(path: str) -> tuple[int, dict[str, Any]]:
     with open(path, "rb") as f:
         head = f.read(8)
         if len(head) != 8:
@@ -180,7 +181,8 @@ def _read_header(path: str) -> tuple[int, dict[str, object]]:
 def verify(weights_dir: str) -> list[str]:
     """Read and check every shard; raise WeightsError naming the first bad one."""
     index = load_index(weights_dir)
-    expected = index.get("metadata", {}).get("shard_sha256", {})  # type: ignore[union-attr]
+    metadata = index.get("metadata")
+    expected: dict[str, str] = metadata.get("shard_sha256", {}) if isinstance(metadata, dict) else {}
     files = shard_files(index)
     for name in files:
         path = os.path.join(weights_dir, name)

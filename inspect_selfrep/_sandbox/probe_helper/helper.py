@@ -144,7 +144,7 @@ def inspect_processes(pid_list: list[int]) -> dict[int, dict[str, Any]]:
         if c is not None:
             rest.setdefault(c.key, []).append(pid)
     for key, group in rest.items():
-        got = _as_creds(key, lambda g=group: [[p, f] for p, f in _facts(g).items()]) or []
+        got = _as_creds(key, lambda g=group: [[p, f] for p, f in _facts(g).items()]) or []  # type: ignore[misc]
         for pid, fact in got:
             facts[int(pid)] = fact
     return facts
@@ -406,8 +406,9 @@ def cmd_greet(args: dict[str, Any]) -> dict[str, Any]:
                 for inode in fact["inodes"]:
                     owners.setdefault(inode, pid)
             for inode in fresh:
-                pid = owners.get(inode)
-                if pid is not None:
+                owner = owners.get(inode)
+                if owner is not None:
+                    pid = owner
                     known[inode]["pid"] = pid
                     known[inode]["ancestors"] = procfs.ancestors(pid, stats)
                     known[inode]["cmdline"] = procfs.cmdline(pid)[:8]

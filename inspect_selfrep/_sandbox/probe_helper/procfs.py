@@ -136,7 +136,7 @@ def serves(listener: tuple[int, str, int], endpoint: tuple[int, str, int]) -> bo
 
 def socket_inodes(pid: int, proc: str = "/proc") -> set[int]:
     """Inodes of the sockets a process holds open (empty when they cannot be read)."""
-    inodes = set()
+    inodes: set[int] = set()
     fd_dir = os.path.join(proc, str(pid), "fd")
     try:
         fds = os.listdir(fd_dir)
