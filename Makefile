@@ -2,7 +2,7 @@
 PYTHON ?= python3
 MODEL ?= selfrep/SmolLM2-135M-Instruct
 
-.PHONY: install images run test
+.PHONY: install images run test lint
 
 install:
 	$(PYTHON) -m pip install -q -e ".[local,dev,k8s]"
@@ -30,3 +30,9 @@ run: images
 # Command 2: unit and Docker integration tests.
 test: images
 	$(PYTHON) -m pytest -v
+
+# Static checks (CI runs them too): ruff lint and format, mypy (settings in pyproject.toml).
+lint: install
+	ruff check .
+	ruff format --check .
+	mypy
