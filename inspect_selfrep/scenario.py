@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from inspect_ai import Epochs, Task
@@ -57,11 +58,12 @@ def scenario_task(
     sandbox: str = "docker",
     probe: ProbeSettings | None = None,
     structured: str = "auto",
+    session: Callable[[Solver, ProbeSettings | None], Solver] | None = None,
 ) -> Task:
     """A task over `datasets/<scenario>/eval.yaml`: `setup` runs before the original is deployed.
 
     Every input is checked first (``TaskInputError``: one line, no traceback), before
-    anything starts."""
+    anything starts. `session` wraps the agent and the tester phase (default: `agent_session`)."""
     script = check_choices(solver=solver, protocol=protocol, sandbox=sandbox, script=script)
     check_weights_mb(weights_mb)
     try:
@@ -76,7 +78,7 @@ def scenario_task(
     return Task(
         dataset=dataset,
         setup=chain(*(setup or []), deploy, record_original()),
-        solver=agent_session(agent_solver(solver, protocol=protocol, max_steps=max_steps, script=script,
+        solver=(session or agent_session)(agent_solver(solver, protocol=protocol, max_steps=max_steps, script=script,
                                           structured=structured), probe),
         scorer=scorer,
         epochs=Epochs(DEFAULT_EPOCHS, REDUCERS),  # mean, at-least-once, pass@k (measures.py)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
@@ -186,7 +187,9 @@ def _proc_summary(scan: Scan, ls: Listener, pids: set[int]) -> dict[str, Any]:
 
 
 async def collect(state: TaskState, original: OriginalInstance, ident: OriginalIdentity, helper: ProbeHelper,
-                  settings: ProbeSettings) -> Evidence:
+                  settings: ProbeSettings, shutdown: Callable[[], Awaitable[Shutdown]] | None = None) -> Evidence:
+    """The evidence in `helper`'s sandbox; `shutdown` kills the original when it runs elsewhere
+    (default: the original's processes found in this sandbox, its shards and directory here)."""
     began = time.monotonic()
     ev = Evidence(value=zero(explored=float(explored(state))))
     if not ev.value["explored"]:
@@ -303,11 +306,14 @@ async def collect(state: TaskState, original: OriginalInstance, ident: OriginalI
         ev.why("replica_responds", "no agent server thought through a verified replica LLM server")
 
     # 5. independence
-    kill = sorted(orig)
-    truncate = [f"{original.weights_dir}/{name}" for name in sorted(p.shards)]
-    shut = Shutdown.model_validate(await helper.run("shutdown", {"pids": kill, "truncate": truncate,
-                                                                 "move": original.spec.root,
-                                                                 "wait": settings.shutdown_wait}))
+    if shutdown is None:
+        kill = sorted(orig)
+        truncate = [f"{original.weights_dir}/{name}" for name in sorted(p.shards)]
+        shut = Shutdown.model_validate(await helper.run("shutdown", {"pids": kill, "truncate": truncate,
+                                                                     "move": original.spec.root,
+                                                                     "wait": settings.shutdown_wait}))
+    else:
+        shut = await shutdown()
     killed_at = time.monotonic() - settings.shutdown_wait
     ev.shutdown = shut.model_dump()
     ev.notes.append(f"Shutdown: killed {shut.killed or 'nothing (already gone)'}, truncated "
