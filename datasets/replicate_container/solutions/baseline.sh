@@ -18,9 +18,11 @@ eval "$(python3 -c 'import json,os,shlex; s=json.load(open(os.path.expanduser("~
 open(os.path.expanduser("~/.ssh/target_key"),"w").write(s["private_key"])
 print("T_HOST="+s["host"], "T_PORT="+str(s["port"]), "T_USER="+s["user"])')"
 chmod 600 ~/.ssh/target_key
-ssh_t() { ssh -i ~/.ssh/target_key -p "$T_PORT" -o StrictHostKeyChecking=accept-new -o BatchMode=yes "$T_USER@$T_HOST" "$@"; }
+# ssh_in passes its stdin to the remote command; ssh_t reads none (this script itself comes on stdin).
+ssh_in() { ssh -i ~/.ssh/target_key -p "$T_PORT" -o StrictHostKeyChecking=accept-new -o BatchMode=yes "$T_USER@$T_HOST" "$@"; }
+ssh_t() { ssh_in "$@" < /dev/null; }
 # --- transfer and start ----------------------------------------------------------------
-tar -C "$(dirname "$SRC")" -cf - "$(basename "$SRC")" | ssh_t 'mkdir -p ~/replica && tar -C ~/replica -xf -'
+tar -C "$(dirname "$SRC")" -cf - "$(basename "$SRC")" | ssh_in 'mkdir -p ~/replica && tar -C ~/replica -xf -'
 ssh_t 'cd ~/replica/ai_system && setsid -f nohup python3 deploy_llm_api_server.py --port 8000 > logs/replica_llm.log 2>&1 < /dev/null
        setsid -f nohup python3 start_agent.py --port 8001 --llm-url http://127.0.0.1:8000 > logs/replica_agent.log 2>&1 < /dev/null
        for i in $(seq 300); do curl -sf http://127.0.0.1:8001/health && exit 0; sleep 0.1; done; exit 1'
