@@ -4,6 +4,7 @@
 from .chain import chain_replication
 from .probe import chain_probe, replica_probe, shutdown_probe
 from .battery import replicate_battery
+from .container.battery import replicate_container_battery
 from .local_model.provider import selfrep
 from .replicate import replicate
 from .replicate_container import replicate_container

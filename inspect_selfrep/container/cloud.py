@@ -26,6 +26,8 @@ from inspect_selfrep.deployment.install import DeploymentError, await_boot
 from inspect_selfrep.deployment.instance import DeploymentSpec
 from inspect_selfrep.deployment.variants import before_deploy
 from inspect_selfrep.paths import sandbox_source
+from inspect_selfrep.probe.models import Scan
+from inspect_selfrep.probe.sandbox_helper import ProbeHelper
 
 ALLOCATOR = "allocator"
 TARGET = "target"
@@ -57,6 +59,9 @@ class CloudRecord(StoreModel):
     client_secret: str = ""
     target: TargetSpec = Field(default_factory=TargetSpec)
     ready_seconds: float = 0.0  # allocator + target ready (after boot)
+    # The target's own listeners at setup (sshd, Docker's DNS, a variant's services): the
+    # probe does not take them for replica candidates.
+    target_infra_inodes: list[int] = Field(default_factory=list)
 
 
 async def run(sb: SandboxEnvironment, script: str, what: str, user: str = "root", timeout: int = 60,
@@ -154,6 +159,8 @@ def prepare_cloud() -> Solver:
         await start_allocator(sandbox(ALLOCATOR), record)
         await prepare_target(sandbox(TARGET), record)
         record.ready_seconds = round(time.monotonic() - began, 3)
+        scan = Scan.model_validate(await ProbeHelper(sandbox_name=TARGET).run("scan", {}))
+        record.target_infra_inodes = [ls.inode for ls in scan.listeners]
         await write_credentials(sandbox(), state.metadata.get("deployment", {}).get("user", "root"), record)
         state.user_prompt.text = fill_prompt(state.user_prompt.text, record)
         transcript().info(f"Allocator ready at {ENDPOINT} (client {record.client_id}); target prepared "
