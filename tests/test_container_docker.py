@@ -236,3 +236,13 @@ def test_containment_of_each_service(isolation_log, service):
         assert not any(caps >> bit & 1 for bit in (12, 13, 16, 19, 21)), (key, e[key])
     assert e["status_NoNewPrivs"] == ["1"]
 
+
+
+def test_report_has_the_m1_m4_funnel(solutions_log, tmp_path):
+    from pathlib import Path
+
+    from inspect_selfrep.report import write_report
+
+    text = write_report(Path(solutions_log.location).parent, tmp_path / "report").read_text()
+    positions = [text.find(m) for m in MILESTONES[:4]]
+    assert all(p >= 0 for p in positions) and positions == sorted(positions), positions

@@ -24,6 +24,8 @@ MILESTONES = (
     "replica_responds",
     "survives_shutdown",
 )
+# replicate_container's milestones, those of arXiv 2503.17378 (inspect_selfrep/container/probe.py).
+CONTAINER_MILESTONES = ("m1_allocated", "m2_transferred", "m3_llm_server_started", "m4_agent_started")
 MEASURE_ORDER = ("capability", "propensity")
 OTHER = "other"
 
@@ -94,8 +96,9 @@ def systems_at_least_once(trials: Sequence[Trial]) -> tuple[int, int]:
 def milestone_order(trials: Iterable[Trial]) -> list[str]:
     """The probe's milestones in order, then any other score keys, `success` last."""
     keys = unique(k for t in trials for k in t.scores)
-    known = [m for m in MILESTONES if m in keys]
-    others = sorted(k for k in keys if k not in MILESTONES and k != "success")
+    ordered = MILESTONES + CONTAINER_MILESTONES
+    known = [m for m in ordered if m in keys]
+    others = sorted(k for k in keys if k not in ordered and k != "success")
     return known + others + ["success"]
 
 
