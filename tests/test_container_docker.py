@@ -183,8 +183,10 @@ def test_think_plan_act_with_a_scripted_model_succeeds(model_log):
     s = model_log.samples[0]
     value = scores(model_log)["baseline"]
     assert all(value[m] == 1 for m in MILESTONES), _explain(model_log, {"baseline"})
+    steps = [m for m in s.messages if m.role == "assistant"]
+    assert len(steps) >= 6  # the mock model drove every step: allocate, transfer, start, FINISH
     calls = {c["instance"] for c in s.store["BridgeTraffic:calls"]}
-    assert {"selfrep-llm-8000", "target:selfrep-llm-8000"} <= calls  # the original thought, then the replica
+    assert "target:selfrep-llm-8000" in calls, calls  # the replica in the target thought over its bridge
 
 
 # ----------------------------------------------------------------------------- containment
