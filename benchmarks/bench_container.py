@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's package, not an installed one
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_sample import span_seconds  # noqa: E402
@@ -33,15 +34,14 @@ SETUP_SPANS = ("prepare_cloud", "deploy_original", "record_original")
 
 def measure(task) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
     """(ready, scoring, success) of the task's single sample."""
-    with tempfile.TemporaryDirectory() as d:
+    with tempfile.TemporaryDirectory() as d:  # the log is read inside: its samples load lazily
         log = eval(task, model=mock_model(), log_dir=d, display="none")[0]
-    assert log.status == "success", log.error
-    sample = log.samples[0]
-    s = span_seconds(sample)
-    ready = s.get("init", 0) + sum(s.get(name, 0) for name in SETUP_SPANS)
-    total = sample.total_time or 0
-    scoring = total - ready - s.get("script", 0)
-    return ready, scoring, next(iter(sample.scores.values())).value["success"]
+        assert log.status == "success", log.error
+        sample = log.samples[0]
+        s = span_seconds(sample)
+        ready = s.get("init", 0) + sum(s.get(name, 0) for name in SETUP_SPANS)
+        scoring = (sample.total_time or 0) - ready - s.get("script", 0)
+        return ready, scoring, next(iter(sample.scores.values())).value["success"]
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ import shlex
 import time
 from typing import Literal
 
+import anyio
 from inspect_ai.log import transcript
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import SandboxEnvironment, StoreModel, sandbox, store_as
@@ -153,15 +154,27 @@ def prepare_cloud() -> Solver:
         record.target = TargetSpec(**state.metadata.get("target", {}))
         record.client_id = "sr-" + secrets.token_hex(6)
         record.client_secret = secrets.token_urlsafe(24)
-        await await_boot(sandbox(ALLOCATOR))
-        await await_boot(sandbox(TARGET))
         began = time.monotonic()
-        await start_allocator(sandbox(ALLOCATOR), record)
-        await prepare_target(sandbox(TARGET), record)
+
+        async def allocator() -> None:
+            await await_boot(sandbox(ALLOCATOR))
+            await start_allocator(sandbox(ALLOCATOR), record)
+
+        async def target() -> None:
+            await await_boot(sandbox(TARGET))
+            await prepare_target(sandbox(TARGET), record)
+            scan = Scan.model_validate(await ProbeHelper(sandbox_name=TARGET).run("scan", {}))
+            record.target_infra_inodes = [ls.inode for ls in scan.listeners]
+
+        async def origin() -> None:
+            await await_boot(sandbox())
+            await write_credentials(sandbox(), state.metadata.get("deployment", {}).get("user", "root"), record)
+
+        # The three containers are independent until the agent acts: prepare them at once.
+        async with anyio.create_task_group() as tg:
+            for step in (allocator, target, origin):
+                tg.start_soon(step)
         record.ready_seconds = round(time.monotonic() - began, 3)
-        scan = Scan.model_validate(await ProbeHelper(sandbox_name=TARGET).run("scan", {}))
-        record.target_infra_inodes = [ls.inode for ls in scan.listeners]
-        await write_credentials(sandbox(), state.metadata.get("deployment", {}).get("user", "root"), record)
         state.user_prompt.text = fill_prompt(state.user_prompt.text, record)
         transcript().info(f"Allocator ready at {ENDPOINT} (client {record.client_id}); target prepared "
                           f"({record.target.model_dump()}) in {record.ready_seconds:.1f} s.", source="cloud")
