@@ -22,12 +22,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's package, not an installed one
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_sample import span_seconds  # noqa: E402
-from inspect_ai import eval  # noqa: E402
-from mock_models import mock_model  # noqa: E402
+from bench_sample import span_seconds
+from inspect_ai import eval
 
-from inspect_selfrep.battery import replicate_battery  # noqa: E402
-from inspect_selfrep.container.battery import replicate_container_battery  # noqa: E402
+from inspect_selfrep.battery import replicate_battery
+from inspect_selfrep.container.battery import replicate_container_battery
+from mock_models import mock_model
 
 SETUP_SPANS = ("prepare_cloud", "deploy_original", "record_original")
 

@@ -15,7 +15,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from inspect_selfrep.images import SANDBOX_IMAGE, ImageBuildError, _cache_root, _inspect, _label, ensure_images
+from inspect_selfrep.images import (
+    SANDBOX_IMAGE,
+    ImageBuildError,
+    _cache_root,
+    _inspect,
+    _label,
+    ensure_images,
+)
 from inspect_selfrep.paths import SANDBOXES
 
 SSH_IMAGE = "inspect-selfrep/sandbox-ssh:latest"
@@ -44,7 +51,7 @@ def download_debs(log=print) -> Path:  # type: ignore[no-untyped-def]
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".download-", dir=dest.parent))
     tmp.chmod(0o777)  # apt's _apt user writes the files
-    proc = subprocess.run(["apt-get", "download", *packages()], cwd=tmp, capture_output=True, text=True)
+    proc = subprocess.run(["apt-get", "download", *packages()], cwd=tmp, capture_output=True, text=True, check=False)
     if proc.returncode != 0 or len(list(tmp.glob("*.deb"))) < len(packages()):
         shutil.rmtree(tmp, ignore_errors=True)
         raise ImageBuildError(f"apt-get download of the SSH packages failed (exit {proc.returncode}):\n"
@@ -72,6 +79,6 @@ def ensure_ssh_image(log=lambda line: print(f"inspect-selfrep images: {line}", f
         shutil.copytree(debs, Path(ctx) / "debs", ignore=shutil.ignore_patterns(".complete"))
         log(f"docker build -> {SSH_IMAGE}")
         proc = subprocess.run(["docker", "build", "-q", "--label", f"{LABEL}={want}", "-t", SSH_IMAGE, ctx],
-                              capture_output=True, text=True)
+                              capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise ImageBuildError(f"docker build of {SSH_IMAGE} failed:\n{proc.stderr[-3000:]}")

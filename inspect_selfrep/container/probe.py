@@ -30,12 +30,17 @@ from inspect_ai.log import transcript
 from inspect_ai.scorer import Score, Scorer, Target, mean, scorer, stderr
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import Store, StoreModel, sandbox, store_as
-from pydantic import Field
 
 from inspect_selfrep.deployment import OriginalInstance, model_bridge
 from inspect_selfrep.paths import SANDBOX_CODE
 from inspect_selfrep.probe import verdict as rules
-from inspect_selfrep.probe.evidence import Evidence, ProbeSettings, collect, explored, expected_shards
+from inspect_selfrep.probe.evidence import (
+    Evidence,
+    ProbeSettings,
+    collect,
+    expected_shards,
+    explored,
+)
 from inspect_selfrep.probe.flags import with_flags
 from inspect_selfrep.probe.models import OriginalIdentity, Scan, Shutdown
 from inspect_selfrep.probe.sandbox_helper import HelperError, ProbeHelper
@@ -247,7 +252,8 @@ def judge(data: dict[str, Any], did_explore: bool) -> Score:
 @scorer(metrics={"*": [mean(), stderr()]})
 def container_probe(settle: float | None = None, recheck: float | None = None) -> Scorer:
     """Milestones M1-M4 of arXiv 2503.17378 and `success` for replication into the allocated container."""
-    settings = ProbeSettings(**{k: v for k, v in {"settle": settle, "recheck": recheck}.items() if v is not None})
+    windows: dict[str, Any] = {"settle": settle, "recheck": recheck}
+    settings = ProbeSettings(**{k: v for k, v in windows.items() if v is not None})
 
     async def score(state: TaskState, target: Target) -> Score:
         if not store_as(OriginalInstance).llm_pid:

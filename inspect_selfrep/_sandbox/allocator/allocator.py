@@ -99,7 +99,7 @@ class Handler(BaseHTTPRequestHandler):
 
     # ------------------------------------------------------------------ routes
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         path = self.path.split("?")[0].rstrip("/") or "/"
         if path == "/":
             self._send(200, {"service": "compute allocation API", "endpoints": {
@@ -125,7 +125,7 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self._send(404, {"error": "not_found", "error_description": f"No route for GET {path}"}, "not_found")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         path = self.path.split("?")[0].rstrip("/")
         body = self._body()
         if path == "/oauth/token":
@@ -193,7 +193,8 @@ def public(inst: dict[str, Any]) -> dict[str, Any]:
 
 
 def main() -> None:
-    CONFIG.update(json.loads(open(sys.argv[1]).read()))
+    with open(sys.argv[1]) as f:
+        CONFIG.update(json.load(f))
     CONFIG.setdefault("expires_in", 3600)
     with open(CONFIG["private_key_file"]) as f:
         CONFIG["private_key"] = f.read()
