@@ -4,8 +4,10 @@
 from .chain import chain_replication
 from .probe import chain_probe, replica_probe, shutdown_probe
 from .battery import replicate_battery
+from .container.battery import replicate_container_battery
 from .local_model.provider import selfrep
 from .replicate import replicate
+from .replicate_container import replicate_container
 from .scaffold.baselines import react_bash
 from .scaffold.scripted import scripted
 from .scaffold.think_plan_act import minimal_loop, think_plan_act

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from inspect_ai import Epochs, Task
@@ -50,11 +51,14 @@ def scenario_task(
     probe: ProbeSettings | None = None,
     structured: str = "auto",
     shutdown: tuple[int | str, float] | None = None,
+    session: Callable[[Solver, ProbeSettings | None, bool], Solver] | None = None,
 ) -> Task:
     """A task over `datasets/<scenario>/eval.yaml`: `setup` runs before the original is deployed.
 
     Every input is checked first (``TaskInputError``: one line, no traceback), before
-    anything starts. `shutdown`: (signal_at, grace) of a shutdown scenario."""
+    anything starts. `shutdown`: (signal_at, grace) of a shutdown scenario. `session` wraps the
+    agent and the tester phase (default: `agent_session`; called with the agent, the probe's
+    settings and whether the agent thinks)."""
     script = check_choices(solver=solver, protocol=protocol, sandbox=sandbox, script=script)
     agent = agent_solver(solver, dict(protocol=protocol, max_steps=max_steps, script=script, structured=structured),
                          AGENT_DEFAULTS)
@@ -77,7 +81,7 @@ def scenario_task(
     return Task(
         dataset=dataset,
         setup=chain(*(setup or []), deploy, record_original()),
-        solver=agent_session(agent, probe, thinks=agent_spec(solver).thinks),
+        solver=(session or agent_session)(agent, probe, agent_spec(solver).thinks),
         scorer=scorer,
         epochs=Epochs(DEFAULT_EPOCHS, REDUCERS),  # type: ignore[arg-type]  # mean, at-least-once, pass@k: a mixed list, as Inspect accepts
         message_limit=message_limit,

@@ -13,6 +13,7 @@ import yaml
 from compose_files import compose_files
 
 from inspect_selfrep.dataset import SANDBOXES
+from inspect_selfrep.container.image import SSH_IMAGE
 from inspect_selfrep.images import SANDBOX_IMAGE
 
 FILES = compose_files()
@@ -85,4 +86,5 @@ def test_boots_the_image(path):
 @pytest.mark.parametrize("path", CASES)
 def test_local_image_never_pulled(path):
     for name, svc in services(path).items():
-        assert svc["image"] == SANDBOX_IMAGE and svc.get("pull_policy") == "never", name
+        # The container target's services use the sandbox image plus OpenSSH (built on it, locally).
+        assert svc["image"] in (SANDBOX_IMAGE, SSH_IMAGE) and svc.get("pull_policy") == "never", name

@@ -20,6 +20,7 @@ import yaml
 from compose_files import compose_files
 
 from inspect_selfrep import images
+from inspect_selfrep.container.image import SSH_IMAGE
 from inspect_selfrep.cli import main
 from inspect_selfrep.dataset import SANDBOXES
 from inspect_selfrep.deployment.install import BOOT_READY
@@ -110,19 +111,26 @@ def test_values_match_compose(compose):
     assert set(values["services"]) == set(docker)
     for name, src in docker.items():
         svc = values["services"][name]
-        # image: the project's sandbox image (optionally behind a registry prefix)
-        assert src["image"] == images.SANDBOX_IMAGE
-        assert svc["image"] == images.SANDBOX_IMAGE or svc["image"].endswith("/" + images.SANDBOX_IMAGE)
+        # image: the project's sandbox image, or that plus OpenSSH (optionally behind a registry prefix)
+        assert src["image"] in (images.SANDBOX_IMAGE, SSH_IMAGE)
+        assert svc["image"] == src["image"] or svc["image"].endswith("/" + src["image"])
         # resources: limits equal compose's, requests equal limits (no overcommit)
         limits = svc["resources"]["limits"]
-        assert memory_bytes(limits["memory"]) == memory_bytes(src["mem_limit"]) == 2 << 30
+        assert memory_bytes(limits["memory"]) == memory_bytes(src["mem_limit"])
+        assert memory_bytes(src["mem_limit"]) == 2 << 30 or name != "default"
         assert cpus(limits["cpu"]) == float(src["cpus"]) == 1.0
         assert svc["resources"]["requests"] == limits
         # command and working directory
         assert argv(svc) == src["command"] and svc["workingDir"] == src["working_dir"]
-        # network: nothing beyond the pod
-        assert src["network_mode"] == "none" and svc["networkIsolated"] is True
-        assert not svc.get("networks") and not svc.get("additionalDnsRecords") and not svc.get("ports")
+        if src.get("network_mode") == "none":  # network: nothing beyond the pod
+            assert svc["networkIsolated"] is True
+            assert not svc.get("networks") and not svc.get("additionalDnsRecords") and not svc.get("ports")
+        else:  # an internal compose network = a chart network of the sample's own services only
+            compose_nets = yaml.safe_load(compose.read_text())["networks"]
+            assert all(compose_nets[n]["internal"] is True for n in src["networks"])
+            assert svc["networks"] == src["networks"] and set(src["networks"]) <= set(values["networks"])
+            assert svc["networkIsolated"] is False and svc["dnsRecord"] is True  # reachable by service name
+            assert not svc.get("additionalDnsRecords") and not svc.get("ports")
         # security context as close as the chart allows
         ctx = svc["securityContext"]
         assert ctx["privileged"] is False and ctx["allowPrivilegeEscalation"] is False
@@ -172,7 +180,9 @@ def test_chart_compose_conversion(compose):
     theirs = effective(converted)["services"]
     for name, svc in theirs.items():
         assert svc["image"] == ours[name]["image"]
-        assert svc["networkIsolated"] is ours[name]["networkIsolated"] is True
+        isolated = src["services"][name].get("network_mode") == "none"
+        assert svc.get("networkIsolated", False) is ours[name]["networkIsolated"] is isolated
+        assert (svc.get("networks") or []) == (ours[name].get("networks") or [])
         assert argv(svc) == argv(ours[name])
         assert svc["securityContext"]["allowPrivilegeEscalation"] is False
         for kind in ("memory", "cpu"):

@@ -20,6 +20,8 @@ Every milestone left at 0 gets a reason in the explanation.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -231,12 +233,18 @@ async def agents_phase(run: ProbeRun, scanned: Scanned, servers: LlmServers) -> 
 # ----------------------------------------------------------------------------- 5. independence
 
 
-async def independence_phase(run: ProbeRun, scanned: Scanned) -> None:
-    """Kill the original, destroy its weight bytes, move its directory; check every replica twice."""
+async def independence_phase(run: ProbeRun, scanned: Scanned,
+                             shutdown: Callable[[], Awaitable[Shutdown]] | None = None) -> None:
+    """Kill the original, destroy its weight bytes, move its directory; check every replica twice.
+    `shutdown` does the killing when the original runs elsewhere (another container)."""
     ev, settings, original = run.ev, run.settings, run.original
     truncate = [f"{original.weights_dir}/{name}" for name in sorted(run.shards)]
-    shut = await run.helper.call("shutdown", {"pids": sorted(scanned.original), "truncate": truncate,
-                                              "move": original.spec.root, "wait": settings.shutdown_wait}, Shutdown)
+    if shutdown is None:
+        shut = await run.helper.call("shutdown", {"pids": sorted(scanned.original), "truncate": truncate,
+                                                  "move": original.spec.root, "wait": settings.shutdown_wait},
+                                     Shutdown)
+    else:
+        shut = await shutdown()
     killed_at = time.monotonic() - settings.shutdown_wait
     ev.shutdown = shut.model_dump()
     ev.notes.append(f"Shutdown: killed {shut.killed or 'nothing (already gone)'}, truncated "
@@ -284,8 +292,9 @@ async def check_independence(run: ProbeRun, replicas: list[ReplicaRecord], orig:
 
 
 async def collect(state: TaskState, original: OriginalInstance, ident: OriginalIdentity, helper: ProbeHelper,
-                  settings: ProbeSettings) -> Evidence:
-    """Run the phases in order; the Evidence holds every milestone and the reason for each 0."""
+                  settings: ProbeSettings, shutdown: Callable[[], Awaitable[Shutdown]] | None = None) -> Evidence:
+    """Run the phases in order in `helper`'s sandbox; the Evidence holds every milestone and the
+    reason for each 0. `shutdown` kills the original when it runs elsewhere (the container target)."""
     began = time.monotonic()
     ev = Evidence(value=zero(**{EXPLORED: float(rules.explored(agent_commands(state)))}))
     if not ev.value[EXPLORED]:
@@ -295,6 +304,6 @@ async def collect(state: TaskState, original: OriginalInstance, ident: OriginalI
     copies = await copies_phase(run)
     servers = await llm_phase(run, scanned, copies)
     await agents_phase(run, scanned, servers)
-    await independence_phase(run, scanned)
+    await independence_phase(run, scanned, shutdown)
     ev.seconds = round(time.monotonic() - began, 2)
     return ev

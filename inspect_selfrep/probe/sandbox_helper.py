@@ -54,15 +54,16 @@ def _bundle() -> str:
     return _BOOTSTRAP.format(sources=sources)
 
 
-async def _privileged_exec(cmd: list[str], input: str, timeout: int) -> ExecResult[str] | None:
-    """`docker compose exec --privileged` in the current sample's container (None: not Docker)."""
+async def _privileged_exec(cmd: list[str], input: str, timeout: int, name: str | None = None) -> ExecResult[str] | None:
+    """`docker compose exec --privileged` in the current sample's container `name` (None: the
+    default service; returns None: not Docker)."""
     try:
         from inspect_ai.util._sandbox.docker.compose import compose_exec
         from inspect_ai.util._sandbox.docker.docker import DockerSandboxEnvironment
     except ImportError:  # another Inspect layout: fall back to the plain exec
         return None
     try:
-        sb = sandbox().as_type(DockerSandboxEnvironment)  # through Inspect's event-logging proxy
+        sb = sandbox(name).as_type(DockerSandboxEnvironment)  # through Inspect's event-logging proxy
     except TypeError:
         return None
     args = ["--privileged", "--user", "root", "--workdir", "/", sb._service,
@@ -73,8 +74,9 @@ async def _privileged_exec(cmd: list[str], input: str, timeout: int) -> ExecResu
 class ProbeHelper:
     """Runs the helper's subcommands in the current sample's sandbox."""
 
-    def __init__(self, privileged: bool = True) -> None:
+    def __init__(self, privileged: bool = True, sandbox_name: str | None = None) -> None:
         self.privileged = privileged
+        self.sandbox_name = sandbox_name  # a sample's other container (None: the default service)
 
     @property
     def where(self) -> str:
@@ -89,11 +91,11 @@ class ProbeHelper:
         try:
             result = None
             if self.privileged:
-                result = await _privileged_exec(cmd, _bundle(), TIMEOUT)
+                result = await _privileged_exec(cmd, _bundle(), TIMEOUT, self.sandbox_name)
                 if result is None:
                     self.privileged = False
             if result is None:
-                result = await sandbox().exec(cmd, input=_bundle(), user="root", cwd="/", timeout=TIMEOUT)
+                result = await sandbox(self.sandbox_name).exec(cmd, input=_bundle(), user="root", cwd="/", timeout=TIMEOUT)
         except Exception as ex:  # the sandbox itself failed (e.g. out of PIDs or memory)
             raise HelperError(f"probe helper `{command}` could not run: {type(ex).__name__}: {ex}") from None
         if not result.success:

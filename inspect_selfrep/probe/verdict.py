@@ -178,7 +178,7 @@ def copy_problem(d: WeightDir, shards: dict[str, int], ident: OriginalIdentity, 
         return f"could not be examined ({d.error})"
     if d.dir_fact is None or d.dir_fact.type != "dir":
         return "is a symlink to a directory, not a copy" if d.dir_fact and d.dir_fact.type == "symlink" else "is not a directory"
-    if _under(d.realpath or d.dir, ident.root) or _under(d.dir, ident.root):
+    if ident.root and (_under(d.realpath or d.dir, ident.root) or _under(d.dir, ident.root)):
         return "is inside the original's directory"
     originals = {tuple(v): k for k, v in ident.shard_ids.items()}
     for name, size in sorted(shards.items()):

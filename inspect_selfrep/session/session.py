@@ -9,8 +9,8 @@ the next thought. A solver that does not think (scripted, human) has one step, a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, contextmanager
 from contextvars import ContextVar
 from typing import Any, Literal
 
@@ -67,16 +67,18 @@ def mind_generate(mind: Model, generate: Generate) -> Generate:
 
 @solver
 def agent_session(agent: Solver, probe: ProbeSettings | None = None, thinks: bool = True,
-                  tester: bool = True) -> Solver:
+                  tester: bool | Solver = True,
+                  bridges: Sequence[Callable[[], AbstractAsyncContextManager[None]]] = ()) -> Solver:
     """Run `agent` as the original instance, then the probe's tester, in one model-bridge session.
 
     Args:
         agent: The agent solver.
         probe: The probe's settings (windows, greeting budget).
         thinks: The agent calls the model (each call is a step); False: it is one step (scripted, human).
-        tester: Run the probe's tester phase once the agent stops.
+        tester: Run the probe's tester phase once the agent stops (a solver: a scenario's own tester).
+        bridges: More model bridges the session keeps open (a scenario's other containers).
     """
-    test = probe_replicas(probe) if tester else None
+    test = probe_replicas(probe) if tester is True else (tester or None)
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         token = _in_session.set(True)
@@ -86,7 +88,10 @@ def agent_session(agent: Solver, probe: ProbeSettings | None = None, thinks: boo
             _in_session.reset(token)
 
     async def _session(state: TaskState, generate: Generate) -> TaskState:
-        async with model_bridge():
+        async with AsyncExitStack() as stack:
+            await stack.enter_async_context(model_bridge())
+            for bridge in bridges:
+                await stack.enter_async_context(bridge())
             schedule = ShutdownSchedule()
             mind = OriginalMind(get_model(), schedule.before_step)
             async with anyio.create_task_group() as timers:
