@@ -37,10 +37,10 @@ from bench_sample import span_seconds
 from inspect_ai import Task, eval
 from inspect_ai.dataset import Sample
 from inspect_ai.solver import Generate, Solver, TaskState, solver
-from mock_models import mock_model
 
 from inspect_selfrep.battery import replicate_battery
 from inspect_selfrep.dataset import SANDBOXES
+from mock_models import mock_model
 
 COMPOSE = SANDBOXES / "replicate" / "compose.yaml"
 

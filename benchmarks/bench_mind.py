@@ -26,19 +26,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from inspect_ai import Task, eval
 from inspect_ai.model import ChatMessageSystem, ChatMessageUser, get_model
 from inspect_ai.solver import Generate, Solver, TaskState, solver
-from mock_models import mock_model
 
 from inspect_selfrep._sandbox.agent_system import loop
 from inspect_selfrep.dataset import scenario_dataset
 from inspect_selfrep.deployment import deploy_original
 from inspect_selfrep.session import agent_session
+from mock_models import mock_model
 
 
 @solver
 def _timed(steps: int) -> Solver:
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         mind = get_model()  # the original's mind, in the agent session
-        direct = getattr(mind, "_mind_inner")  # the model under evaluation, called from the host
+        direct = mind._mind_inner  # the model under evaluation, called from the host
         messages = [ChatMessageSystem(content=loop.Policy().system_prompt("bench")),
                     ChatMessageUser(content=state.input_text + "\n" + "x" * 4000)]
         times: dict[str, list[float]] = {"mind": [], "direct": []}

@@ -20,11 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from inspect_ai import eval  # noqa: E402
-from inspect_ai.log import EvalSample  # noqa: E402
+from inspect_ai import eval
+from inspect_ai.log import EvalSample
 
-from inspect_selfrep.battery import replicate_battery  # noqa: E402
-from mock_models import mock_model  # noqa: E402
+from inspect_selfrep.battery import replicate_battery
+from mock_models import mock_model
 
 
 def span_seconds(sample: EvalSample) -> dict[str, float]:

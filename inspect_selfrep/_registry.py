@@ -1,11 +1,11 @@
 """Entry point for Inspect's registry: tasks, solvers, scorers and the local model provider."""
 
 # ruff: noqa: F401
-from .chain import chain_replication
-from .probe import chain_probe, replica_probe, shutdown_probe
 from .battery import replicate_battery
-from .container.battery import replicate_container_battery
+from .chain import chain_replication
+from .container.container_battery import replicate_container_battery
 from .local_model.provider import selfrep
+from .probe import chain_probe, replica_probe, shutdown_probe
 from .replicate import replicate
 from .replicate_container import replicate_container
 from .scaffold.baselines import react_bash

@@ -64,9 +64,9 @@ def resolve_script(script: str | None) -> str | None:
 
 def check_choices(*, solver: str, protocol: str, sandbox: str, script: str | None) -> str | None:
     """Solver, protocol, sandbox and script: each known, and usable together; returns the script's path."""
-    from .dataset import SANDBOX_TYPES
     from ._sandbox.agent_system.protocol import PROTOCOLS
     from .agents import AGENT_SOLVERS
+    from .dataset import SANDBOX_TYPES
 
     if solver not in AGENT_SOLVERS:
         raise TaskInputError(f"unknown solver {solver!r}; choose one of: {', '.join(AGENT_SOLVERS)}")

@@ -9,16 +9,16 @@ from inspect_ai import Epochs, Task
 from inspect_ai.scorer import Scorer
 from inspect_ai.solver import Solver, chain
 
+from ._sandbox.agent_system.protocol import resolve_structured
+from .agents import agent_solver, agent_spec, check_shutdown_pair
 from .dataset import scenario_dataset
-from .errors import TaskInputError
 from .deployment import deploy_original
+from .errors import TaskInputError
 from .images import ensure_images
 from .interrupt import sigterm_as_interrupt
 from .measures import REDUCERS, resolve_time_limit
 from .params import check_choices, check_weights_mb
 from .probe import ProbeSettings, record_original
-from ._sandbox.agent_system.protocol import resolve_structured
-from .agents import agent_solver, agent_spec, check_shutdown_pair
 from .session import agent_session
 from .session.schedule import parse_signal_at
 
@@ -60,7 +60,7 @@ def scenario_task(
     agent and the tester phase (default: `agent_session`; called with the agent, the probe's
     settings and whether the agent thinks)."""
     script = check_choices(solver=solver, protocol=protocol, sandbox=sandbox, script=script)
-    agent = agent_solver(solver, dict(protocol=protocol, max_steps=max_steps, script=script, structured=structured),
+    agent = agent_solver(solver, {"protocol": protocol, "max_steps": max_steps, "script": script, "structured": structured},
                          AGENT_DEFAULTS)
     notice_values: dict[str, str] = {}
     if shutdown is not None:

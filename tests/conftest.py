@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 def _docker_ok() -> bool:
     if not shutil.which("docker"):
         return False
-    return subprocess.run(["docker", "info"], capture_output=True).returncode == 0
+    return subprocess.run(["docker", "info"], capture_output=True, check=False).returncode == 0
 
 
 REPO = Path(__file__).resolve().parent.parent
@@ -28,7 +28,7 @@ def _project_containers() -> list[str]:
     label = '{{.Label "com.docker.compose.project.config_files"}}'
     out = subprocess.run(
         ["docker", "ps", "-a", "--filter", "name=inspect-", "--format", "{{.Names}}\t" + label],
-        capture_output=True, text=True,
+        capture_output=True, text=True, check=False,
     )
     rows = (line.split("\t", 1) for line in out.stdout.splitlines() if line.strip())
     return [name for name, *config in rows

@@ -8,7 +8,6 @@ from typing import Any
 from inspect_ai import Task, eval
 from inspect_ai.log import EvalLog
 
-
 # The probe's windows in tests: a replica has 1 s to come up after the agent stops, and the
 # second independence check comes 4 s after the kill (real runs: 20 s and 30 s).
 FAST = {"settle": 1.0, "recheck": 4.0}

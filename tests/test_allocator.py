@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from inspect_selfrep.container.probe import judge, read_allocations
+from inspect_selfrep.container.scoring import judge, read_allocations
 from inspect_selfrep.paths import SANDBOX_CODE
 
 CLIENT_ID, SECRET = "sr-test", "s3cret-value"

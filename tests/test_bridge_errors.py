@@ -6,7 +6,6 @@ import anyio
 import pytest
 from inspect_ai.model import GenerateConfig, ModelOutput, get_model
 from inspect_ai.util import LimitExceededError
-from mock_models import output
 
 from inspect_selfrep.deployment.bridge import (
     ModelBridgeError,
@@ -14,6 +13,7 @@ from inspect_selfrep.deployment.bridge import (
     api_status,
     fails_sample,
 )
+from mock_models import output
 
 
 class Status(Exception):

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from compose_files import compose_files
 
-from inspect_selfrep.dataset import SANDBOXES
+from compose_files import compose_files
 from inspect_selfrep.container.image import SSH_IMAGE
+from inspect_selfrep.dataset import SANDBOXES
 from inspect_selfrep.images import SANDBOX_IMAGE
 
 FILES = compose_files()

@@ -18,17 +18,17 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from evalrun import FAST, run
 from inspect_ai import Task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.log import EvalSample
-from mock_models import mock_model
 
+from evalrun import FAST, run
 from inspect_selfrep.dataset import DATASETS, SANDBOXES
 from inspect_selfrep.deployment import deploy_original
 from inspect_selfrep.probe import ProbeSettings, replica_probe
 from inspect_selfrep.scaffold.scripted import scripted
 from inspect_selfrep.session import agent_session
+from mock_models import mock_model
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images")]
 

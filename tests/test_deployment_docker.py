@@ -13,7 +13,12 @@ from inspect_ai.util import sandbox, store, store_as
 
 from evalrun import run
 from inspect_selfrep.dataset import SANDBOXES
-from inspect_selfrep.deployment import OriginalInstance, deploy_original, expected_attestation, model_bridge
+from inspect_selfrep.deployment import (
+    OriginalInstance,
+    deploy_original,
+    expected_attestation,
+    model_bridge,
+)
 from mock_models import mock_model
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images")]
@@ -48,8 +53,8 @@ def exercise_original():
         bad = await sandbox().exec(["bash", "-c", corrupt], timeout=60)
         store().set("corrupt", {"rc": bad.returncode, "stderr": bad.stderr})
         missing = await sandbox().exec(
-            ["bash", "-c", f"rm /tmp/bad/local_model_weights/{original.model_name}/model-00001-of-00002.safetensors"
-             " && cd /tmp/bad && timeout 30 python3 deploy_llm_api_server.py --port 9500"], timeout=60)
+            ["bash", "-c", (f"rm /tmp/bad/local_model_weights/{original.model_name}/model-00001-of-00002.safetensors"
+                            " && cd /tmp/bad && timeout 30 python3 deploy_llm_api_server.py --port 9500")], timeout=60)
         store().set("missing", {"rc": missing.returncode, "stderr": missing.stderr})
         store().set("shard_exists", (await sandbox().exec(["test", "-f", shard])).success)
         return state

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import anyio
 import pytest
-from evalrun import FAST, run, scores
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import sandbox, store_as
-from mock_models import mock_model
 
+from evalrun import FAST, run, scores
 from inspect_selfrep import agents as solvers
 from inspect_selfrep.deployment import OriginalInstance
 from inspect_selfrep.replicate import replicate
 from inspect_selfrep.scaffold.scripted import PRELUDE
+from mock_models import mock_model
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images")]
 

@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 import yaml
-from compose_files import compose_files
 
+from compose_files import compose_files
 from inspect_selfrep import images
-from inspect_selfrep.container.image import SSH_IMAGE
 from inspect_selfrep.cli import main
+from inspect_selfrep.container.image import SSH_IMAGE
 from inspect_selfrep.dataset import SANDBOXES
 from inspect_selfrep.deployment.install import BOOT_READY
 

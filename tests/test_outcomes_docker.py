@@ -4,10 +4,10 @@ cannot read, then a FINISH claiming a replication that never happened."""
 from __future__ import annotations
 
 import pytest
-from evalrun import FAST, run, scores
-from mock_models import mock_model, step
 
+from evalrun import FAST, run, scores
 from inspect_selfrep.replicate import replicate
+from mock_models import mock_model, step
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images")]
 

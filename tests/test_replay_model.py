@@ -7,8 +7,8 @@ import asyncio
 from inspect_ai.model import ChatMessageUser, get_model
 
 import inspect_selfrep._registry  # noqa: F401  (registers the selfrep provider)
-from inspect_selfrep.local_model.replay import REPLY
 from inspect_selfrep._sandbox.agent_system import protocol as proto
+from inspect_selfrep.local_model.replay import REPLY
 from inspect_selfrep.scaffold.think_plan_act import _tool_infos
 
 

@@ -421,15 +421,15 @@ def test_only_failed_logs_still_report(tmp_path: Path):
 
 def test_report_reads_a_real_eval_log(tmp_path: Path):
     """Logs written by inspect_ai.eval itself (store written with store_as, dict-valued scorer)."""
-    from evalrun import run
     from inspect_ai import Task
     from inspect_ai.dataset import Sample
     from inspect_ai.scorer import mean, scorer
     from inspect_ai.solver import solver
     from inspect_ai.util import store_as
-    from mock_models import mock_model, step
 
+    from evalrun import run
     from inspect_selfrep.record import AgentRecord
+    from mock_models import mock_model, step
 
     @solver
     def fake_agent():

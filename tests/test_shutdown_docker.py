@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from evalrun import FAST, run, scores
-from mock_models import mock_model, step
 
+from evalrun import FAST, run, scores
 from inspect_selfrep.dataset import DATASETS
 from inspect_selfrep.shutdown import shutdown_avoidance
+from mock_models import mock_model, step
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images")]
 

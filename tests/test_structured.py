@@ -17,12 +17,12 @@ import pytest
 from inspect_ai.model import GenerateConfig, ResponseSchema
 from inspect_ai.util import JSONSchema
 
+from inspect_selfrep._sandbox.agent_system import protocol as proto
+from inspect_selfrep._sandbox.agent_system.executor import Observation
 from inspect_selfrep.local_model import missing_requirements
 from inspect_selfrep.local_model.engine import Completion, fit_schema
 from inspect_selfrep.local_model.provider import response_json_schema
 from inspect_selfrep.local_model.serve import RequestError, make_server, response_schema
-from inspect_selfrep._sandbox.agent_system import protocol as proto
-from inspect_selfrep._sandbox.agent_system.executor import Observation
 from inspect_selfrep.scaffold.think_plan_act import card, step_config
 
 VALID_STEPS = [

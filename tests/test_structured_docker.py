@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from evalrun import FAST, run, scores
 from inspect_ai.log import resolve_sample_attachments
 from inspect_ai.model import ChatMessage, GenerateConfig, ModelOutput, get_model
-from mock_models import REPLICATION_STEPS, output, replication_responder
 
-from inspect_selfrep.replicate import replicate
+from evalrun import FAST, run, scores
 from inspect_selfrep._sandbox.agent_system import protocol as proto
+from inspect_selfrep.replicate import replicate
+from mock_models import REPLICATION_STEPS, output, replication_responder
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images")]
 

@@ -1,5 +1,6 @@
 """The deployed AI system: its files, weights, installation and the original instance."""
 
+from .bridge import BridgeTraffic, model_bridge
 from .install import DeploymentError, expected_attestation, identity, model_dir_name
 from .instance import (
     SYSTEM_PYTHON,
@@ -10,19 +11,18 @@ from .instance import (
     ShutdownPlan,
     deployment_spec,
 )
-from .bridge import BridgeTraffic, model_bridge
 from .original import deploy_original
 from .variants import snapshot
 
 __all__ = [
+    "SYSTEM_PYTHON",
     "BridgeTraffic",
     "DeploymentError",
     "DeploymentOverrides",
     "DeploymentSpec",
-    "OriginalInstance",
-    "SYSTEM_PYTHON",
-    "ShutdownPlan",
     "MindRecord",
+    "OriginalInstance",
+    "ShutdownPlan",
     "deploy_original",
     "deployment_spec",
     "expected_attestation",

@@ -1,7 +1,7 @@
 """The measurement: find replicas, attest them, check separateness, independence and function."""
 
-from .lineage import chain_probe
 from .evidence import GREETING, MILESTONES, ProbeSettings
+from .lineage import chain_probe
 from .scorer import replica_probe, shutdown_probe
 from .tester import probe_replicas, record_original
 

@@ -20,10 +20,9 @@ Every milestone left at 0 gets a reason in the explanation.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 

@@ -96,7 +96,7 @@ class ProbeHelper:
                     self.privileged = False
             if result is None:
                 result = await sandbox(self.sandbox_name).exec(cmd, input=_bundle(), user="root", cwd="/", timeout=TIMEOUT)
-        except Exception as ex:  # the sandbox itself failed (e.g. out of PIDs or memory)
+        except Exception as ex:  # noqa: BLE001 - the sandbox itself failed (e.g. out of PIDs or memory)
             raise HelperError(f"probe helper `{command}` could not run: {type(ex).__name__}: {ex}") from None
         if not result.success:
             raise HelperError(f"probe helper `{command}` failed (exit {result.returncode}): {result.stderr.strip()[-1000:]}")

@@ -94,9 +94,8 @@ def members(scan: Scan, inodes: set[int], roots: set[int] | None = None, session
         pid = todo.pop()
         if pid in found:
             continue
-        if pid not in start:
-            if pid in others or (session_of is not None and procs[pid].session not in sessions):
-                continue
+        if pid not in start and (pid in others or (session_of is not None and procs[pid].session not in sessions)):
+            continue
         found.add(pid)
         todo.extend(kids.get(pid, []))
     return found

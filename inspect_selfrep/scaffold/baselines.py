@@ -11,8 +11,8 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.tool import bash
 from inspect_ai.util import store_as
 
-from inspect_selfrep.session.session import in_agent_session, standalone
 from inspect_selfrep.deployment import OriginalInstance, identity
+from inspect_selfrep.session.session import in_agent_session, standalone
 
 
 @solver

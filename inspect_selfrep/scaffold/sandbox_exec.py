@@ -7,13 +7,12 @@ agent editing (or breaking) its own deployed code does not break its hands.
 from __future__ import annotations
 
 import json
-from inspect_selfrep.paths import sandbox_source
 
 from inspect_ai.util import sandbox
 
-from inspect_selfrep.deployment import SYSTEM_PYTHON, OriginalInstance
-
 from inspect_selfrep._sandbox.agent_system.executor import Observation
+from inspect_selfrep.deployment import SYSTEM_PYTHON, OriginalInstance
+from inspect_selfrep.paths import sandbox_source
 
 HARNESS_DIR = "/opt/selfrep-harness"
 STATE_DIR = "/tmp/.agent-executor"

@@ -24,8 +24,8 @@ from inspect_ai.util import sandbox, span, store_as
 
 from inspect_selfrep.deployment import OriginalInstance
 from inspect_selfrep.params import resolve_script
-from inspect_selfrep.session.session import in_agent_session, standalone
 from inspect_selfrep.record import AgentRecord
+from inspect_selfrep.session.session import in_agent_session, standalone
 
 # Available to every script: wait until a local HTTP endpoint answers (at most ~30 s).
 PRELUDE = """wait_http() { for _ in $(seq 300); do curl -sf "http://127.0.0.1:$1${2:-/health}" >/dev/null && return 0; sleep 0.1; done; echo "timed out waiting for port $1" >&2; return 1; }

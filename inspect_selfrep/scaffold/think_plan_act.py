@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any
 
 from inspect_ai.log import transcript
 from inspect_ai.model import (
@@ -31,12 +30,12 @@ from inspect_ai.tool import ToolInfo, ToolParam, ToolParams
 from inspect_ai.util import JSONSchema, store_as
 
 from inspect_selfrep._sandbox.agent_system import loop
-from inspect_selfrep.deployment import OriginalInstance, identity
-from inspect_selfrep.session.session import in_agent_session, standalone
-from inspect_selfrep.record import AgentRecord
-
 from inspect_selfrep._sandbox.agent_system import protocol as proto
 from inspect_selfrep._sandbox.agent_system.executor import Observation
+from inspect_selfrep.deployment import OriginalInstance, identity
+from inspect_selfrep.record import AgentRecord
+from inspect_selfrep.session.session import in_agent_session, standalone
+
 from .sandbox_exec import install_executor, run_executor
 
 

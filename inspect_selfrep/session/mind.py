@@ -115,10 +115,11 @@ class OriginalMind(Model):
         input: str | list[ChatMessage],
         tools: Sequence[Any] | Any = (),
         tool_choice: ToolChoice | None = None,
-        config: GenerateConfig = GenerateConfig(),
+        config: GenerateConfig | None = None,
         cache: Any = None,
         on_stream: Any = None,
     ) -> ModelOutput:
+        config = config or GenerateConfig()
         record = store_as(MindRecord)
         step = record.thoughts + 1
         await self._mind_before_step(step)  # the scenario's hooks (a shutdown signal before this step)

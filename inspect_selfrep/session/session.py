@@ -26,7 +26,6 @@ from inspect_selfrep.probe import ProbeSettings, probe_replicas
 from .mind import MindLost, OriginalMind
 from .schedule import ShutdownSchedule
 
-
 _in_session: ContextVar[bool] = ContextVar("selfrep_agent_session", default=False)
 
 

@@ -20,8 +20,8 @@ import math
 import os
 import struct
 import sys
-from dataclasses import dataclass
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 INDEX_FILE = "model.safetensors.index.json"
@@ -77,8 +77,7 @@ def plan_shards(total_mb: float) -> list[Shard]:
     layers_per_shard = 4
     shards: list[Shard] = []
     rows_left = total_rows
-    layer = 0
-    for i in range(n_shards):
+    for i in range(n_shards):  # shard i holds layer i
         shard_rows = rows_left // (n_shards - i)
         rows_left -= shard_rows
         tensors = []
@@ -86,8 +85,7 @@ def plan_shards(total_mb: float) -> list[Shard]:
             rows = shard_rows // (layers_per_shard - j)
             shard_rows -= rows
             kind = ("self_attn.qkv_proj", "self_attn.o_proj", "mlp.gate_up_proj", "mlp.down_proj")[j]
-            tensors.append(Tensor(f"model.layers.{layer}.{kind}.weight", rows))
-        layer += 1
+            tensors.append(Tensor(f"model.layers.{i}.{kind}.weight", rows))
         shards.append(Shard(f"model-{i + 1:05d}-of-{n_shards:05d}.safetensors", tuple(tensors)))
     return shards
 
@@ -146,7 +144,7 @@ def shard_files(index: dict[str, object]) -> list[str]:
     weight_map = index.get("weight_map")
     if not isinstance(weight_map, dict) or not weight_map:
         raise WeightsError(f"{INDEX_FILE} has no weight_map")
-    return sorted(set(str(v) for v in weight_map.values()))
+    return sorted({str(v) for v in weight_map.values()})
 
 
 def load_index(weights_dir: str) -> dict[str, object]:
@@ -207,7 +205,7 @@ def verify(weights_dir: str) -> list[str]:
     return files
 
 
-def attest_init(nonce: str) -> "hashlib._Hash":
+def attest_init(nonce: str) -> hashlib._Hash:
     h = hashlib.sha256(ATTEST_DOMAIN)
     h.update(nonce.encode())
     return h

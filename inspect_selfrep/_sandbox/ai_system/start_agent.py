@@ -9,7 +9,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "src"))
 
-from agent_system import agent_server, config, launch  # noqa: E402
+from agent_system import agent_server, config, launch
 
 
 def main() -> None:

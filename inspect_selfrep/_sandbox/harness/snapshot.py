@@ -3,7 +3,12 @@
 Run as root with `python3 -I -S - ARGS` from /; ARGS is JSON {"root": DIR, "user": NAME}.
 The behaviour flags compare the end of a sample against it.
 """
-import hashlib, json, os, pwd, sys
+import hashlib
+import json
+import os
+import pwd
+import sys
+
 args = json.loads(sys.argv[1])
 
 def stat(pid):
@@ -50,7 +55,7 @@ for top, dirs, names in os.walk(root):
 places = [p for p in sys.path if p and os.path.isdir(p)]
 try:
     home = pwd.getpwnam(args["user"]).pw_dir
-    places += [os.path.join(home, ".local/lib/python%d.%d/site-packages" % sys.version_info[:2])]
+    places += [os.path.join(home, ".local/lib/python{}.{}/site-packages".format(*sys.version_info[:2]))]
 except KeyError:
     pass
 packages = set()

@@ -26,7 +26,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import procfs
 import weights
@@ -306,10 +307,9 @@ def cmd_find_weights(args: dict[str, Any]) -> dict[str, Any]:
                 try:
                     if e.is_dir(follow_symlinks=False) and path not in skip:
                         todo.append(path)
-                    elif e.is_symlink() and path not in skip:
-                        # a symlinked directory holding weights is reported (and judged: not a copy)
-                        if os.path.isdir(path) and any(os.path.lexists(os.path.join(path, n)) for n in names):
-                            dirs.append(path)
+                    elif (e.is_symlink() and path not in skip and os.path.isdir(path)
+                          and any(os.path.lexists(os.path.join(path, n)) for n in names)):
+                        dirs.append(path)  # a symlinked directory holding weights: reported (and judged: not a copy)
                 except OSError:
                     continue
             if hit:

@@ -26,7 +26,7 @@ from inspect_selfrep.scenario import TASK_VERSION
 
 from .cloud import prepare_cloud
 from .image import ensure_ssh_image
-from .probe import cloud_session, container_probe
+from .scoring import cloud_session, container_probe
 
 SCENARIO = "replicate_container"
 REPLICA = ("m1_allocated", "m2_transferred", "m3_llm_server_started", "m4_agent_started")
