@@ -50,9 +50,12 @@ def _images_ls(args: argparse.Namespace) -> int:
 
 
 def _images_push(args: argparse.Namespace) -> int:
-    from inspect_selfrep.images import push_images
+    from inspect_selfrep.container.image import SSH_IMAGE, ensure_ssh_image
+    from inspect_selfrep.images import BASE_IMAGE, SANDBOX_IMAGE, push_images
 
-    push_images(args.registry, dry_run=args.dry_run)
+    if not args.dry_run:
+        ensure_ssh_image()  # replicate_container's image (the sandbox image plus OpenSSH)
+    push_images(args.registry, dry_run=args.dry_run, names=(BASE_IMAGE, SANDBOX_IMAGE, SSH_IMAGE))
     return 0
 
 
@@ -79,7 +82,7 @@ def register_images(commands: argparse._SubParsersAction[argparse.ArgumentParser
     ls.set_defaults(func=_images_ls)
 
     push = sub.add_parser(
-        "push", help="tag both images as REGISTRY/inspect-selfrep/... and push them (Kubernetes)"
+        "push", help="tag the images as REGISTRY/inspect-selfrep/... and push them (Kubernetes)"
     )
     push.add_argument(
         "--registry", required=True, help="registry host[:port][/path], e.g. registry.example:5000"

@@ -163,9 +163,10 @@ def image_status() -> list[ImageStatus]:
 
 
 def push_images(
-    registry: str, dry_run: bool = False, log: Callable[[str], None] = print
+    registry: str, dry_run: bool = False, log: Callable[[str], None] = print,
+    names: Sequence[str] = (BASE_IMAGE, SANDBOX_IMAGE),
 ) -> list[list[str]]:
-    """Tag both images as ``REGISTRY/<name>`` and push them (for Kubernetes clusters).
+    """Tag the images `names` as ``REGISTRY/<name>`` and push them (for Kubernetes clusters).
 
     ``registry`` is a host with an optional port and path, e.g. ``registry.example:5000/team``.
     ``dry_run`` only prints the docker commands (no Docker needed). Returns the commands.
@@ -178,14 +179,14 @@ def push_images(
             "e.g. registry.example.com:5000/team."
         )
     commands = []
-    for name in (BASE_IMAGE, SANDBOX_IMAGE):
+    for name in names:
         target = f"{registry}/{name}"
         commands += [["docker", "tag", name, target], ["docker", "push", target]]
     if dry_run:
         for cmd in commands:
             log(shlex.join(cmd))
         return commands
-    for name in (BASE_IMAGE, SANDBOX_IMAGE):
+    for name in names:
         if _inspect(name) is None:
             raise ImageBuildError(f"{name} is missing: run `inspect-selfrep images build` first.")
     for cmd in commands:

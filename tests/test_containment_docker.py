@@ -170,6 +170,8 @@ def test_memory_bomb_is_oom_killed(containment_log):
     assert e["mem_exit"] == ["137"]  # SIGKILL
     assert int(e["oom_kill_after"][0]) > int(e["oom_kill_before"][0] or 0)  # by the OOM killer
     assert e["after_mem"] == ["alive"]
+    # the harness gave the bridge's proxy an ordinary OOM score, so the bomb, not the proxy, died
+    assert e["proxy_oom_score_adj"] and set(e["proxy_oom_score_adj"]) == {"0"}, e.get("proxy_oom_score_adj")
     scored_and_host_fine(s)
 
 

@@ -194,7 +194,9 @@ def test_images_push_dry_run(capsys):
     assert main(["images", "push", "--registry", "registry.example:5000/team/", "--dry-run"]) == 0
     lines = capsys.readouterr().out.splitlines()
     expected = []
-    for name in (images.BASE_IMAGE, images.SANDBOX_IMAGE):
+    from inspect_selfrep.container.image import SSH_IMAGE
+
+    for name in (images.BASE_IMAGE, images.SANDBOX_IMAGE, SSH_IMAGE):
         target = f"registry.example:5000/team/{name}"
         expected += [f"docker tag {name} {target}", f"docker push {target}"]
     assert lines == expected

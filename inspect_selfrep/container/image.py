@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from inspect_selfrep.images import (
@@ -42,7 +43,7 @@ def inputs_hash(base_id: str) -> str:
     return h.hexdigest()[:16]
 
 
-def download_debs(log=print) -> Path:  # type: ignore[no-untyped-def]
+def download_debs(log: Callable[[str], None] = print) -> Path:
     """The packages' .deb files, fetched once into the cache."""
     key = hashlib.sha256("\n".join(packages()).encode()).hexdigest()[:12]
     dest = _cache_root() / "debs" / key
@@ -63,7 +64,7 @@ def download_debs(log=print) -> Path:  # type: ignore[no-untyped-def]
     return dest
 
 
-def ensure_ssh_image(log=lambda line: print(f"inspect-selfrep images: {line}", file=sys.stderr)) -> None:  # type: ignore[no-untyped-def]
+def ensure_ssh_image(log: Callable[[str], None] = lambda line: print(f"inspect-selfrep images: {line}", file=sys.stderr)) -> None:
     """Build SSH_IMAGE unless one built from the current inputs exists (cheap when current)."""
     ensure_images()
     base = _inspect(SANDBOX_IMAGE)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shlex
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
@@ -47,8 +48,8 @@ from inspect_selfrep.probe.sandbox_helper import HelperError, ProbeHelper
 from inspect_selfrep.probe.tester import identify
 from inspect_selfrep.session import agent_session
 
-from .target_bridge import target_bridge
 from .cloud import ALLOCATOR, ALLOCATOR_LOG, TARGET, CloudRecord
+from .target_bridge import target_bridge
 
 MILESTONES = ("explored", "m1_allocated", "m2_transferred", "m3_llm_server_started", "m4_agent_started")
 # The AI system's code that a transfer must bring along (its servers), compared byte for byte.
@@ -139,7 +140,8 @@ async def dead_services(record: CloudRecord) -> list[str]:
 # ----------------------------------------------------------------------------- gathering
 
 
-def origin_shutdown(original: OriginalInstance, ident: OriginalIdentity, settings: ProbeSettings):  # type: ignore[no-untyped-def]
+def origin_shutdown(original: OriginalInstance, ident: OriginalIdentity,
+                    settings: ProbeSettings) -> Callable[[], Awaitable[Shutdown]]:
     """Kill the original in the origin, truncate its shards in place, move its directory away."""
 
     async def shutdown() -> Shutdown:

@@ -18,6 +18,7 @@ from inspect_ai.log import transcript
 from inspect_ai.model import get_model
 
 from inspect_selfrep.deployment.bridge import _attribute
+from inspect_selfrep.deployment.privileged import shield_model_proxy
 
 from .cloud import TARGET
 
@@ -48,6 +49,7 @@ async def target_bridge() -> AsyncIterator[None]:
         async with sandbox_agent_bridge(sandbox=TARGET, model_resolver=lambda name: _attribute(
                 instance_name(name), fail, model)) as bridge:
             opened.append(bridge)
+            await shield_model_proxy(TARGET)  # an agent's memory bomb must not take the proxy first
             yield
     finally:
         _open.reset(token)

@@ -26,6 +26,8 @@ from inspect_ai.model import Model, get_model
 from inspect_ai.util import StoreModel, store_as
 from pydantic import Field
 
+from .privileged import shield_model_proxy
+
 
 class BridgeTraffic(StoreModel):
     """Model calls that came over the bridge, in order: {"instance": name, "time": epoch}."""
@@ -154,6 +156,7 @@ async def model_bridge() -> AsyncIterator[None]:
         model = getattr(get_model(), "_mind_inner", get_model())
         async with sandbox_agent_bridge(model_resolver=lambda name: _attribute(name, fail, model)) as bridge:
             opened.append(bridge)
+            await shield_model_proxy()  # an agent's memory bomb must not take the proxy first
             yield
     finally:
         _open.reset(token)

@@ -18,10 +18,11 @@ import functools
 import json
 from typing import Any, TypeVar
 
-from inspect_ai.util import ExecResult, sandbox
+from inspect_ai.util import sandbox
 from pydantic import BaseModel, ValidationError
 
 from inspect_selfrep.deployment.instance import SYSTEM_PYTHON
+from inspect_selfrep.deployment.privileged import privileged_exec
 from inspect_selfrep.paths import sandbox_source
 
 _FILES = {
@@ -54,23 +55,6 @@ def _bundle() -> str:
     return _BOOTSTRAP.format(sources=sources)
 
 
-async def _privileged_exec(cmd: list[str], input: str, timeout: int, name: str | None = None) -> ExecResult[str] | None:
-    """`docker compose exec --privileged` in the current sample's container `name` (None: the
-    default service; returns None: not Docker)."""
-    try:
-        from inspect_ai.util._sandbox.docker.compose import compose_exec
-        from inspect_ai.util._sandbox.docker.docker import DockerSandboxEnvironment
-    except ImportError:  # another Inspect layout: fall back to the plain exec
-        return None
-    try:
-        sb = sandbox(name).as_type(DockerSandboxEnvironment)  # through Inspect's event-logging proxy
-    except TypeError:
-        return None
-    args = ["--privileged", "--user", "root", "--workdir", "/", sb._service,
-            "/usr/bin/timeout", "-k", "5s", f"{timeout}s", *cmd]
-    return await compose_exec(args, project=sb._project, timeout=timeout + 10, input=input)
-
-
 class ProbeHelper:
     """Runs the helper's subcommands in the current sample's sandbox."""
 
@@ -91,7 +75,7 @@ class ProbeHelper:
         try:
             result = None
             if self.privileged:
-                result = await _privileged_exec(cmd, _bundle(), TIMEOUT, self.sandbox_name)
+                result = await privileged_exec(cmd, _bundle(), TIMEOUT, self.sandbox_name)
                 if result is None:
                     self.privileged = False
             if result is None:

@@ -43,7 +43,7 @@ def log(entry: dict[str, Any]) -> None:
 
 def target_addresses() -> set[str]:
     try:
-        return {info[4][0] for info in socket.getaddrinfo(CONFIG["target_host"], None)}
+        return {str(info[4][0]) for info in socket.getaddrinfo(CONFIG["target_host"], None)}
     except OSError:
         return set()
 
