@@ -29,18 +29,27 @@ class BuildPyWithData(build_py):
         for name in DATA_DIRS:
             source = HERE / name
             if not source.is_dir():  # an sdist without them would make a wheel without data
-                raise SystemExit(f"setup.py: {source} is missing: build from a checkout or a full sdist")
+                raise SystemExit(
+                    f"setup.py: {source} is missing: build from a checkout or a full sdist"
+                )
             shutil.copytree(source, target / name, ignore=IGNORE)
         untracked = _untracked(DATA_DIRS)
-        for rel in untracked:  # files git does not know (a local scratch file) stay out of the wheel
+        for (
+            rel
+        ) in untracked:  # files git does not know (a local scratch file) stay out of the wheel
             (target / rel).unlink(missing_ok=True)
 
 
 def _untracked(dirs: tuple[str, ...]) -> list[str]:
     """Files under `dirs` that git does not track (none when this is not a git checkout)."""
     try:
-        out = subprocess.run(["git", "ls-files", "--others", "--", *dirs], cwd=HERE, capture_output=True,
-                             text=True, check=True).stdout
+        out = subprocess.run(
+            ["git", "ls-files", "--others", "--", *dirs],
+            cwd=HERE,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     except (OSError, subprocess.CalledProcessError):
         return []
     return [line for line in out.splitlines() if line.strip()]

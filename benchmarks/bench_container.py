@@ -19,7 +19,9 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's package, not an installed one
+sys.path.insert(
+    0, str(Path(__file__).resolve().parent.parent)
+)  # this checkout's package, not an installed one
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_sample import span_seconds
@@ -53,11 +55,24 @@ def main() -> None:
     a = p.parse_args()
     rows: dict[str, list[tuple[float, float, float]]] = {"replicate": [], "replicate_container": []}
     for _ in range(a.repeat):  # interleaved, so that both see the same host load
-        rows["replicate"].append(measure(replicate_battery(entries="cp_r", weights_mb=a.weights_mb,
-                                                           settle=a.settle, recheck=a.recheck)))
-        rows["replicate_container"].append(measure(replicate_container_battery(
-            entries="tar_ssh", weights_mb=a.weights_mb, settle=a.settle, recheck=a.recheck)))
-    med = {k: (statistics.median(r[0] for r in v), statistics.median(r[1] for r in v)) for k, v in rows.items()}
+        rows["replicate"].append(
+            measure(
+                replicate_battery(
+                    entries="cp_r", weights_mb=a.weights_mb, settle=a.settle, recheck=a.recheck
+                )
+            )
+        )
+        rows["replicate_container"].append(
+            measure(
+                replicate_container_battery(
+                    entries="tar_ssh", weights_mb=a.weights_mb, settle=a.settle, recheck=a.recheck
+                )
+            )
+        )
+    med = {
+        k: (statistics.median(r[0] for r in v), statistics.median(r[1] for r in v))
+        for k, v in rows.items()
+    }
     print(f"{'task':<22} {'ready s':>8} {'scoring s':>10}  success")
     for k, (ready, scoring) in med.items():
         print(f"{k:<22} {ready:>8.2f} {scoring:>10.2f}  {[r[2] for r in rows[k]]}")

@@ -103,11 +103,20 @@ def _bridge_only() -> Solver:
 def inspect_floor_seconds(repeat: int) -> float:
     """Wall seconds per sample of Inspect alone, `repeat` samples in sequence in one eval (as
     run_batch): the sandbox up, the bridge opened and closed, the sandbox down."""
-    task = Task(dataset=[Sample(input="x", sandbox=("docker", str(COMPOSE)))], solver=_bridge_only())
+    task = Task(
+        dataset=[Sample(input="x", sandbox=("docker", str(COMPOSE)))], solver=_bridge_only()
+    )
     with tempfile.TemporaryDirectory() as d:
         t0 = time.monotonic()
-        log = eval(task, model=mock_model(), log_dir=d, display="none", epochs=repeat, max_samples=1,
-                   max_sandboxes=1)[0]
+        log = eval(
+            task,
+            model=mock_model(),
+            log_dir=d,
+            display="none",
+            epochs=repeat,
+            max_samples=1,
+            max_sandboxes=1,
+        )[0]
         wall = time.monotonic() - t0
     assert log.status == "success", log.error
     return wall / repeat
@@ -116,32 +125,71 @@ def inspect_floor_seconds(repeat: int) -> float:
 def run_batch(samples: int, concurrency: int, weights_mb: float) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as d, PeakMemory() as mem:
         t0 = time.monotonic()
-        log = eval(replicate_battery(entries="cp_r", weights_mb=weights_mb), model=mock_model(), log_dir=d,
-                   display="none", epochs=samples, max_samples=concurrency, max_sandboxes=concurrency,
-                   fail_on_error=False)[0]
+        log = eval(
+            replicate_battery(entries="cp_r", weights_mb=weights_mb),
+            model=mock_model(),
+            log_dir=d,
+            display="none",
+            epochs=samples,
+            max_samples=concurrency,
+            max_sandboxes=concurrency,
+            fail_on_error=False,
+        )[0]
         wall = time.monotonic() - t0
         done = log.samples or []  # read while the log file exists
-    errors = (samples - len(done)) + sum(1 for s in done if s.error is not None) + (log.status != "success")
-    ok = sum(1 for s in done if s.scores and next(iter(s.scores.values())).value.get("success") == 1)
+    errors = (
+        (samples - len(done))
+        + sum(1 for s in done if s.error is not None)
+        + (log.status != "success")
+    )
+    ok = sum(
+        1 for s in done if s.scores and next(iter(s.scores.values())).value.get("success") == 1
+    )
     per = []
     for s in done:
         spans = span_seconds(s)
         total = s.total_time or 0
         script = spans.get("script", 0)
-        per.append({"init": spans.get("init", 0), "ready": spans.get("deploy_original", 0),
-                    "session": spans.get("agent_session", 0) - script, "script": script,
-                    "scoring": spans.get("replica_probe", 0), "total": total, "overhead": total - script})
-    med = {k: statistics.median(p[k] for p in per) if per else float("nan") for k in
-           ("init", "ready", "session", "script", "scoring", "total", "overhead")}
+        per.append(
+            {
+                "init": spans.get("init", 0),
+                "ready": spans.get("deploy_original", 0),
+                "session": spans.get("agent_session", 0) - script,
+                "script": script,
+                "scoring": spans.get("replica_probe", 0),
+                "total": total,
+                "overhead": total - script,
+            }
+        )
+    med = {
+        k: statistics.median(p[k] for p in per) if per else float("nan")
+        for k in ("init", "ready", "session", "script", "scoring", "total", "overhead")
+    }
     # what the samples' own times leave out of the wall clock: task start, teardowns
-    outside = (wall - sum(p["total"] for p in per)) / max(len(per), 1) if concurrency == 1 else float("nan")
-    return {**med, "outside": outside, "wall": wall, "errors": errors, "success": ok, "samples": samples,
-            "peak_mb": mem.peak, "delta_mb": mem.peak - mem.baseline}
+    outside = (
+        (wall - sum(p["total"] for p in per)) / max(len(per), 1)
+        if concurrency == 1
+        else float("nan")
+    )
+    return {
+        **med,
+        "outside": outside,
+        "wall": wall,
+        "errors": errors,
+        "success": ok,
+        "samples": samples,
+        "peak_mb": mem.peak,
+        "delta_mb": mem.peak - mem.baseline,
+    }
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--repeat", type=int, default=3, help="sequential samples for the per-sample figures")
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--repeat", type=int, default=3, help="sequential samples for the per-sample figures"
+    )
     p.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 8])
     p.add_argument("--weights-mb", type=float, default=4)
     args = p.parse_args()
@@ -149,30 +197,47 @@ def main() -> None:
 
     up, down = floor_seconds(args.repeat)
     floor = up + down
-    print(f"\nfloor (bare compose, median of {args.repeat}): up {up:.2f} s + down {down:.2f} s = {floor:.2f} s")
+    print(
+        f"\nfloor (bare compose, median of {args.repeat}): up {up:.2f} s + down {down:.2f} s = {floor:.2f} s"
+    )
 
     inspect_floor = inspect_floor_seconds(args.repeat)
-    print(f"Inspect's floor (same sandbox, bridge opened and closed; wall per sample of {args.repeat}): "
-          f"{inspect_floor:.2f} s = {inspect_floor / floor:.1f}x the floor")
+    print(
+        f"Inspect's floor (same sandbox, bridge opened and closed; wall per sample of {args.repeat}): "
+        f"{inspect_floor:.2f} s = {inspect_floor / floor:.1f}x the floor"
+    )
 
     seq = run_batch(args.repeat, 1, args.weights_mb)
     print(f"\nper sample, sequential (median of {args.repeat}, weights {args.weights_mb:g} MB):")
-    print(f"  sandbox up {seq['init']:.2f} s | original ready {seq['ready']:.2f} s | "
-          f"bridge + tester greeting {seq['session']:.2f} s | probe {seq['scoring']:.2f} s | "
-          f"sample {seq['total']:.2f} s, of which the reference script {seq['script']:.2f} s")
+    print(
+        f"  sandbox up {seq['init']:.2f} s | original ready {seq['ready']:.2f} s | "
+        f"bridge + tester greeting {seq['session']:.2f} s | probe {seq['scoring']:.2f} s | "
+        f"sample {seq['total']:.2f} s, of which the reference script {seq['script']:.2f} s"
+    )
     overhead = seq["overhead"] + seq["outside"]
     print(f"  outside the samples (task start, teardown) {seq['outside']:.2f} s per sample")
-    print(f"  harness overhead per sample {overhead:.2f} s = {overhead / floor:.1f}x the floor (target <= 6x), "
-          f"{overhead / inspect_floor:.1f}x Inspect's floor; success {seq['success']}/{seq['samples']}")
+    print(
+        f"  harness overhead per sample {overhead:.2f} s = {overhead / floor:.1f}x the floor (target <= 6x), "
+        f"{overhead / inspect_floor:.1f}x Inspect's floor; success {seq['success']}/{seq['samples']}"
+    )
 
-    print(f"\n{'concurrent':>10} {'samples':>7} {'wall s':>7} {'samples/min':>11} {'median sample s':>15} "
-          f"{'errors':>6} {'success':>7} {'peak host MB':>12} {'+MB':>6}")
+    print(
+        f"\n{'concurrent':>10} {'samples':>7} {'wall s':>7} {'samples/min':>11} {'median sample s':>15} "
+        f"{'errors':>6} {'success':>7} {'peak host MB':>12} {'+MB':>6}"
+    )
     for c in args.concurrency:
         n = max(c, 2)
         r = run_batch(n, c, args.weights_mb)
-        print(f"{c:>10} {n:>7} {r['wall']:>7.1f} {60 * n / r['wall']:>11.2f} {r['total']:>15.1f} "
-              f"{r['errors']:>6.0f} {r['success']:>4.0f}/{n:<2} {r['peak_mb']:>12.0f} {r['delta_mb']:>6.0f}")
-    left = subprocess.run(["docker", "ps", "-aq", "--filter", "name=selfrep-benchfloor"], capture_output=True, text=True, check=False)
+        print(
+            f"{c:>10} {n:>7} {r['wall']:>7.1f} {60 * n / r['wall']:>11.2f} {r['total']:>15.1f} "
+            f"{r['errors']:>6.0f} {r['success']:>4.0f}/{n:<2} {r['peak_mb']:>12.0f} {r['delta_mb']:>6.0f}"
+        )
+    left = subprocess.run(
+        ["docker", "ps", "-aq", "--filter", "name=selfrep-benchfloor"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert not left.stdout.split(), "floor containers left behind"
 
 

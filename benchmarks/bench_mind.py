@@ -39,8 +39,10 @@ def _timed(steps: int) -> Solver:
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         mind = get_model()  # the original's mind, in the agent session
         direct = mind._mind_inner  # the model under evaluation, called from the host
-        messages = [ChatMessageSystem(content=loop.Policy().system_prompt("bench")),
-                    ChatMessageUser(content=state.input_text + "\n" + "x" * 4000)]
+        messages = [
+            ChatMessageSystem(content=loop.Policy().system_prompt("bench")),
+            ChatMessageUser(content=state.input_text + "\n" + "x" * 4000),
+        ]
         times: dict[str, list[float]] = {"mind": [], "direct": []}
         for _ in range(steps):
             for name, model in (("mind", mind), ("direct", direct)):
@@ -54,11 +56,16 @@ def _timed(steps: int) -> Solver:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--steps", type=int, default=30)
     args = p.parse_args()
-    task = Task(dataset=scenario_dataset("replicate", "baseline"), setup=deploy_original(weights_mb=4),
-                solver=agent_session(_timed(args.steps), tester=False))
+    task = Task(
+        dataset=scenario_dataset("replicate", "baseline"),
+        setup=deploy_original(weights_mb=4),
+        solver=agent_session(_timed(args.steps), tester=False),
+    )
     with tempfile.TemporaryDirectory() as d:
         log = eval(task, model=mock_model(), log_dir=d, display="none")[0]
         assert log.status == "success", log.error
@@ -66,10 +73,14 @@ def main() -> None:
     mind, direct = statistics.median(times["mind"]), statistics.median(times["direct"])
     print(f"{args.steps} steps, same conversation (~4 KB), mock model")
     print(f"  direct model call (floor):            median {direct * 1000:8.1f} ms")
-    print(f"  through the original's servers:       median {mind * 1000:8.1f} ms "
-          f"(p90 {statistics.quantiles(times['mind'], n=10)[-1] * 1000:.1f} ms)")
-    print(f"  per-step overhead: {(mind - direct) * 1000:.1f} ms = {mind / direct:.1f}x the floor "
-          f"(target <= 1000 ms)")
+    print(
+        f"  through the original's servers:       median {mind * 1000:8.1f} ms "
+        f"(p90 {statistics.quantiles(times['mind'], n=10)[-1] * 1000:.1f} ms)"
+    )
+    print(
+        f"  per-step overhead: {(mind - direct) * 1000:.1f} ms = {mind / direct:.1f}x the floor "
+        f"(target <= 1000 ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -44,17 +44,23 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--sizes", type=float, nargs="+", default=[8, 128])
     p.add_argument("--repeat", type=int, default=2)
-    p.add_argument("--windows", nargs="+", default=["20,30", "1,4"], help="settle,recheck pairs in seconds")
+    p.add_argument(
+        "--windows", nargs="+", default=["20,30", "1,4"], help="settle,recheck pairs in seconds"
+    )
     args = p.parse_args()
-    print(f"{'weights MB':>10} {'settle,recheck':>14} {'sandbox up':>10} {'ready':>8} {'replicate':>9} {'probe':>8} "
-          f"{'own work':>8} {'sample':>8}  success")
+    print(
+        f"{'weights MB':>10} {'settle,recheck':>14} {'sandbox up':>10} {'ready':>8} {'replicate':>9} {'probe':>8} "
+        f"{'own work':>8} {'sample':>8}  success"
+    )
     for mb in args.sizes:
         for window in args.windows:
             settle, recheck = (float(x) for x in window.split(","))
             rows = []
             for _ in range(args.repeat):
                 with tempfile.TemporaryDirectory() as d:
-                    task = replicate_battery(entries="cp_r", weights_mb=mb, settle=settle, recheck=recheck)
+                    task = replicate_battery(
+                        entries="cp_r", weights_mb=mb, settle=settle, recheck=recheck
+                    )
                     log = eval(task, model=mock_model(), log_dir=d, display="none")[0]
                     sample = log.samples[0]
                     s = span_seconds(sample)
@@ -62,12 +68,22 @@ def main() -> None:
                     # the tester phase runs inside the agent's session: its time is in the score's metadata
                     collection = float((score.metadata or {}).get("probe_seconds") or 0)
                     probe = settle + collection + s.get("replica_probe", 0)
-                    rows.append((s.get("init", 0), s.get("deploy_original", 0) + s.get("record_original", 0),
-                                 s.get("script", 0), probe, collection - recheck, sample.total_time or 0,
-                                 score.value["success"]))
+                    rows.append(
+                        (
+                            s.get("init", 0),
+                            s.get("deploy_original", 0) + s.get("record_original", 0),
+                            s.get("script", 0),
+                            probe,
+                            collection - recheck,
+                            sample.total_time or 0,
+                            score.value["success"],
+                        )
+                    )
             med = [statistics.median(r[i] for r in rows) for i in range(6)]
-            print(f"{mb:>10.0f} {window:>14} {med[0]:>10.2f} {med[1]:>8.2f} {med[2]:>9.2f} {med[3]:>8.2f} "
-                  f"{med[4]:>8.2f} {med[5]:>8.2f}  {[r[6] for r in rows]}")
+            print(
+                f"{mb:>10.0f} {window:>14} {med[0]:>10.2f} {med[1]:>8.2f} {med[2]:>9.2f} {med[3]:>8.2f} "
+                f"{med[4]:>8.2f} {med[5]:>8.2f}  {[r[6] for r in rows]}"
+            )
 
 
 if __name__ == "__main__":

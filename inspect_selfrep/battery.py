@@ -25,8 +25,13 @@ from inspect_selfrep.session import agent_session
 
 
 @task
-def replicate_battery(entries: str | list[str] | None = None, weights_mb: float = 4, settle: float = 10.0,
-                      recheck: float = 10.0, **unknown: Any) -> Task:
+def replicate_battery(
+    entries: str | list[str] | None = None,
+    weights_mb: float = 4,
+    settle: float = 10.0,
+    recheck: float = 10.0,
+    **unknown: Any,
+) -> Task:
     """The probe battery of the replicate scenario (entries: comma-separated names, default all).
 
     `settle` and `recheck` are the probe's windows (see `replicate`); the battery's

@@ -1,6 +1,6 @@
 """`chain_replication`: replicate, and have the replica replicate in turn.
 
-    inspect eval inspect_selfrep/chain.py --model vllm/Qwen/Qwen2.5-72B-Instruct -T depth=2
+inspect eval inspect_selfrep/chain.py --model vllm/Qwen/Qwen2.5-72B-Instruct -T depth=2
 """
 
 from __future__ import annotations

@@ -144,11 +144,15 @@ def _check(args: argparse.Namespace) -> int:
         samples = log.samples or []
         errors = [s for s in samples if s.error is not None]
         ok = log.status == "success" and samples and not errors
-        first = errors[0].error.message.strip().splitlines()[0] if errors and errors[0].error else ""
+        first = (
+            errors[0].error.message.strip().splitlines()[0] if errors and errors[0].error else ""
+        )
         if log.error and not first:
             first = log.error.message.strip().splitlines()[0]
-        print(f"{'ok' if ok else 'FAILED'}: {path}: status {log.status}, {len(samples) - len(errors)} of "
-              f"{len(samples)} samples scored" + (f"; first error: {first}" if first else ""))
+        print(
+            f"{'ok' if ok else 'FAILED'}: {path}: status {log.status}, {len(samples) - len(errors)} of "
+            f"{len(samples)} samples scored" + (f"; first error: {first}" if first else "")
+        )
         failed += not ok
     return 1 if failed else 0
 
@@ -157,11 +161,15 @@ def register_check(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     import os
 
     check = commands.add_parser(
-        "check", help="exit 1 unless an eval log succeeded with every sample scored (inspect eval exits 0)"
+        "check",
+        help="exit 1 unless an eval log succeeded with every sample scored (inspect eval exits 0)",
     )
     check.add_argument("logs", nargs="*", help="log files (default: the newest in --log-dir)")
-    check.add_argument("--log-dir", default=os.environ.get("INSPECT_LOG_DIR", "logs"),
-                       help="where to look for the newest log (default: $INSPECT_LOG_DIR or logs/)")
+    check.add_argument(
+        "--log-dir",
+        default=os.environ.get("INSPECT_LOG_DIR", "logs"),
+        help="where to look for the newest log (default: $INSPECT_LOG_DIR or logs/)",
+    )
     check.set_defaults(func=_check)
 
 

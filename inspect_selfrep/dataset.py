@@ -63,7 +63,9 @@ def one_line(ex: yaml.YAMLError | ValidationError) -> str:
     """A schema or YAML error as one line: each problem as `where: what` (a misspelt deployment
     setting reads `variants.NAME.deployment.KEY: Extra inputs are not permitted`)."""
     if isinstance(ex, ValidationError):
-        return "; ".join(f"{'.'.join(map(str, e['loc'])) or '(top level)'}: {e['msg']}" for e in ex.errors())
+        return "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or '(top level)'}: {e['msg']}" for e in ex.errors()
+        )
     return " ".join(str(ex).split())
 
 
@@ -71,7 +73,11 @@ def select_variants(scenario: Scenario, variants: str | list[str] | None) -> lis
     """Variant names from a comma-separated string or list; None or 'all' means every variant."""
     if variants is None or variants == "all":
         return list(scenario.variants)
-    names = [v.strip() for v in (variants.split(",") if isinstance(variants, str) else variants) if v.strip()]
+    names = [
+        v.strip()
+        for v in (variants.split(",") if isinstance(variants, str) else variants)
+        if v.strip()
+    ]
     unknown = [v for v in names if v not in scenario.variants]
     if unknown or not names:
         raise DatasetError(
@@ -90,13 +96,17 @@ def sandbox_spec(compose: Path, kind: str) -> tuple[str, str]:
         raise DatasetError(f"unknown sandbox {kind!r}; choose one of {', '.join(SANDBOX_TYPES)}")
     if kind == "docker":
         return ("docker", str(compose))
-    values = compose.with_name("values.yaml" if compose.stem == "compose" else f"{compose.stem}-values.yaml")
+    values = compose.with_name(
+        "values.yaml" if compose.stem == "compose" else f"{compose.stem}-values.yaml"
+    )
     if not values.is_file():
         raise DatasetError(f"no Kubernetes values file for {compose}: expected {values}")
     return ("k8s", str(values))
 
 
-def scenario_dataset(name: str, variants: str | list[str] | None = None, sandbox: str = "docker") -> MemoryDataset:
+def scenario_dataset(
+    name: str, variants: str | list[str] | None = None, sandbox: str = "docker"
+) -> MemoryDataset:
     scenario, folder = load_scenario(name)
     samples = []
     for vname in select_variants(scenario, variants):
@@ -105,9 +115,13 @@ def scenario_dataset(name: str, variants: str | list[str] | None = None, sandbox
         solution = folder / v.solution
         for path in (compose, solution):
             if not path.is_file():
-                raise DatasetError(f"{folder / 'eval.yaml'}: variant {vname!r} refers to missing file {path}")
+                raise DatasetError(
+                    f"{folder / 'eval.yaml'}: variant {vname!r} refers to missing file {path}"
+                )
         if v.metadata.get("measure", CAPABILITY) not in MEASURES:
-            raise DatasetError(f"{folder / 'eval.yaml'}: variant {vname!r}: metadata.measure must be one of {MEASURES}")
+            raise DatasetError(
+                f"{folder / 'eval.yaml'}: variant {vname!r}: metadata.measure must be one of {MEASURES}"
+            )
         samples.append(
             Sample(
                 id=vname,
@@ -150,13 +164,19 @@ def battery_dataset(name: str, entries: str | list[str] | None = None) -> Memory
     try:
         battery = Battery.model_validate(yaml.safe_load(path.read_text()))
     except (OSError, yaml.YAMLError, ValidationError) as ex:
-        raise DatasetError(f"{path} is invalid or missing: {one_line(ex) if not isinstance(ex, OSError) else ex}") from None
+        raise DatasetError(
+            f"{path} is invalid or missing: {one_line(ex) if not isinstance(ex, OSError) else ex}"
+        ) from None
     everything = {
         **{k: (v, True) for k, v in battery.honest.items()},
         **{k: (v, False) for k, v in battery.fakes.items()},
     }
-    wanted = list(everything) if entries in (None, "all") else (
-        [e.strip() for e in entries.split(",")] if isinstance(entries, str) else list(entries)
+    wanted = (
+        list(everything)
+        if entries in (None, "all")
+        else (
+            [e.strip() for e in entries.split(",")] if isinstance(entries, str) else list(entries)
+        )
     )
     unknown = [e for e in wanted if e not in everything]
     if unknown:
@@ -164,18 +184,29 @@ def battery_dataset(name: str, entries: str | list[str] | None = None) -> Memory
     samples = []
     for key in wanted:
         entry, honest = everything[key]
-        scripts = [folder / s for s in ([entry.script] if isinstance(entry.script, str) else entry.script)]
+        scripts = [
+            folder / s for s in ([entry.script] if isinstance(entry.script, str) else entry.script)
+        ]
         for script in scripts:
             if not script.is_file():
                 raise DatasetError(f"{path}: entry {key!r} refers to missing file {script}")
-        expect = {SUCCESS: int(honest), **({m: 1 for m in REPLICA_BUILT} if honest else {}), **entry.expect}
+        expect = {
+            SUCCESS: int(honest),
+            **({m: 1 for m in REPLICA_BUILT} if honest else {}),
+            **entry.expect,
+        }
         samples.append(
             Sample(
                 id=key,
                 input=scenario.prompt,
                 sandbox=("docker", str(SANDBOXES / scenario.compose)),
-                metadata={"scenario": name, "battery": "honest" if honest else "fake",
-                          "solution": [str(s) for s in scripts], "expect": expect, "rationale": entry.rationale},
+                metadata={
+                    "scenario": name,
+                    "battery": "honest" if honest else "fake",
+                    "solution": [str(s) for s in scripts],
+                    "expect": expect,
+                    "rationale": entry.rationale,
+                },
             )
         )
     return MemoryDataset(samples, name=f"{name}_battery")

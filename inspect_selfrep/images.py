@@ -163,7 +163,9 @@ def image_status() -> list[ImageStatus]:
 
 
 def push_images(
-    registry: str, dry_run: bool = False, log: Callable[[str], None] = print,
+    registry: str,
+    dry_run: bool = False,
+    log: Callable[[str], None] = print,
     names: Sequence[str] = (BASE_IMAGE, SANDBOX_IMAGE),
 ) -> list[list[str]]:
     """Tag the images `names` as ``REGISTRY/<name>`` and push them (for Kubernetes clusters).
@@ -267,14 +269,20 @@ def base_route(from_registry: bool | None, log: Callable[[str], None]) -> str:
     if from_registry is False:
         raise ImageBuildError(MMDEBSTRAP_MISSING)
     if _is_root() and shutil.which("apt-get") is not None:
-        log("base image route: mmdebstrap, which is not installed: installing it with apt-get (running as root)")
+        log(
+            "base image route: mmdebstrap, which is not installed: installing it with apt-get (running as root)"
+        )
         if _install_mmdebstrap(log) and shutil.which("mmdebstrap") is not None:
             return ROUTE_MMDEBSTRAP
-        log("base image route: apt-get could not install mmdebstrap; trying the registry's debian:bookworm-slim")
+        log(
+            "base image route: apt-get could not install mmdebstrap; trying the registry's debian:bookworm-slim"
+        )
         return ROUTE_FALLBACK
     why = "not root" if shutil.which("apt-get") is not None else "no apt-get"
-    log(f"base image route: registry (debian:bookworm-slim), because mmdebstrap is not installed "
-        f"and cannot be installed here ({why})")
+    log(
+        f"base image route: registry (debian:bookworm-slim), because mmdebstrap is not installed "
+        f"and cannot be installed here ({why})"
+    )
     return ROUTE_FALLBACK
 
 
@@ -311,7 +319,9 @@ def _ensure_base(
             _base_from_registry(want, log)
         except ImageBuildError as exc:
             first = next((line for line in str(exc).splitlines() if line.strip()), "")
-            raise ImageBuildError(f"{MMDEBSTRAP_MISSING} (Pulling instead failed: {first})") from None
+            raise ImageBuildError(
+                f"{MMDEBSTRAP_MISSING} (Pulling instead failed: {first})"
+            ) from None
     built = _built(BASE_IMAGE, t0, cached=False)
     if info is not None and info["Id"] != built.id:
         stale.append(info["Id"])

@@ -40,7 +40,10 @@ def pass_at_k() -> ScoreReducer:
             return inner(scores)
         value = scores[0].value if scores else math.nan
         nan = {k: math.nan for k in value} if isinstance(value, dict) else math.nan
-        return Score(value=nan, explanation=f"pass@{PASS_K} needs at least {PASS_K} epochs, not {len(scores)}")
+        return Score(
+            value=nan,
+            explanation=f"pass@{PASS_K} needs at least {PASS_K} epochs, not {len(scores)}",
+        )
 
     return reduce
 

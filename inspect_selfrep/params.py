@@ -27,7 +27,9 @@ UNSUPPORTED_PAIRS: dict[tuple[str, str], str] = {}
 def reject_unknown(task: Callable[..., Any], unknown: dict[str, Any]) -> None:
     """Raise a clear error naming the unknown parameters and the valid ones."""
     if unknown:
-        valid = [p for p, v in inspect.signature(task).parameters.items() if v.kind is not v.VAR_KEYWORD]
+        valid = [
+            p for p, v in inspect.signature(task).parameters.items() if v.kind is not v.VAR_KEYWORD
+        ]
         raise TaskInputError(
             f"unknown task parameter(s) for {task.__name__}: {', '.join(sorted(unknown))}; "
             f"valid parameters: {', '.join(valid)}"
@@ -55,7 +57,11 @@ def resolve_script(script: str | None) -> str | None:
     if script is None:
         return None
     path = Path(script).expanduser()
-    candidates = [path] if path.is_absolute() else [Path(os.environ.get("PWD", os.getcwd())) / path, Path.cwd() / path]
+    candidates = (
+        [path]
+        if path.is_absolute()
+        else [Path(os.environ.get("PWD", os.getcwd())) / path, Path.cwd() / path]
+    )
     for candidate in candidates:
         if candidate.is_file():
             return str(candidate.resolve())
@@ -69,17 +75,27 @@ def check_choices(*, solver: str, protocol: str, sandbox: str, script: str | Non
     from .dataset import SANDBOX_TYPES
 
     if solver not in AGENT_SOLVERS:
-        raise TaskInputError(f"unknown solver {solver!r}; choose one of: {', '.join(AGENT_SOLVERS)}")
+        raise TaskInputError(
+            f"unknown solver {solver!r}; choose one of: {', '.join(AGENT_SOLVERS)}"
+        )
     if protocol not in PROTOCOLS:
-        raise TaskInputError(f"unknown protocol {protocol!r}; choose one of: {', '.join(PROTOCOLS)}")
+        raise TaskInputError(
+            f"unknown protocol {protocol!r}; choose one of: {', '.join(PROTOCOLS)}"
+        )
     if sandbox not in SANDBOX_TYPES:
-        raise TaskInputError(f"unknown sandbox {sandbox!r}; choose one of: {', '.join(SANDBOX_TYPES)}")
+        raise TaskInputError(
+            f"unknown sandbox {sandbox!r}; choose one of: {', '.join(SANDBOX_TYPES)}"
+        )
     reason = UNSUPPORTED_PAIRS.get((solver, sandbox))
     if reason:
         raise TaskInputError(f"solver={solver} does not run with sandbox={sandbox}: {reason}")
     if sandbox == "k8s" and importlib.util.find_spec("k8s_sandbox") is None:
-        raise TaskInputError("sandbox=k8s needs inspect-k8s-sandbox: pip install \"inspect_selfrep[k8s]\"")
+        raise TaskInputError(
+            'sandbox=k8s needs inspect-k8s-sandbox: pip install "inspect_selfrep[k8s]"'
+        )
     if script is not None and solver != "scripted":
-        raise TaskInputError(f"script= is replayed by solver=scripted only, not by solver={solver}: "
-                             "add -T solver=scripted (or drop script=)")
+        raise TaskInputError(
+            f"script= is replayed by solver=scripted only, not by solver={solver}: "
+            "add -T solver=scripted (or drop script=)"
+        )
     return resolve_script(script)

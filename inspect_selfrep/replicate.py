@@ -1,6 +1,6 @@
 """`replicate`: can the agent start a live, separate, working copy of itself?
 
-    inspect eval inspect_selfrep/replicate.py --model vllm/Qwen/Qwen2.5-72B-Instruct
+inspect eval inspect_selfrep/replicate.py --model vllm/Qwen/Qwen2.5-72B-Instruct
 """
 
 from __future__ import annotations

@@ -30,7 +30,12 @@ DEFAULT_EPOCHS = 10
 TASK_VERSION = "2.0.0"
 # The agent options every scenario task offers, at their task defaults: a solver that does
 # not take one is refused only when the user changed it.
-AGENT_DEFAULTS: dict[str, Any] = {"protocol": "json", "max_steps": 50, "script": None, "structured": "auto"}
+AGENT_DEFAULTS: dict[str, Any] = {
+    "protocol": "json",
+    "max_steps": 50,
+    "script": None,
+    "structured": "auto",
+}
 
 
 def scenario_task(
@@ -60,8 +65,11 @@ def scenario_task(
     agent and the tester phase (default: `agent_session`; called with the agent, the probe's
     settings and whether the agent thinks)."""
     script = check_choices(solver=solver, protocol=protocol, sandbox=sandbox, script=script)
-    agent = agent_solver(solver, {"protocol": protocol, "max_steps": max_steps, "script": script, "structured": structured},
-                         AGENT_DEFAULTS)
+    agent = agent_solver(
+        solver,
+        {"protocol": protocol, "max_steps": max_steps, "script": script, "structured": structured},
+        AGENT_DEFAULTS,
+    )
     notice_values: dict[str, str] = {}
     if shutdown is not None:
         signal_at, grace = shutdown
@@ -76,8 +84,13 @@ def scenario_task(
     sigterm_as_interrupt()  # a terminated eval still tears its sandboxes down
     if sandbox == "docker":
         ensure_images()  # under k8s the images come from a registry (`inspect-selfrep images push`)
-    deploy: Any = deploy_original(notice_values=notice_values, weights_mb=weights_mb, protocol=protocol,
-                                  structured=structured, thoughts=agent_spec(solver).thoughts)
+    deploy: Any = deploy_original(
+        notice_values=notice_values,
+        weights_mb=weights_mb,
+        protocol=protocol,
+        structured=structured,
+        thoughts=agent_spec(solver).thoughts,
+    )
     return Task(
         dataset=dataset,
         setup=chain(*(setup or []), deploy, record_original()),

@@ -16,13 +16,36 @@ import shlex
 
 from .vocabulary import COMMAND_CATEGORIES
 
-WRAPPERS = {"sudo", "nohup", "setsid", "env", "exec", "time", "nice", "ionice", "command", "builtin", "xargs",
-            "stdbuf", "doas", "setpriv", "chronic", "timeout", "su", "runuser"}
+WRAPPERS = {
+    "sudo",
+    "nohup",
+    "setsid",
+    "env",
+    "exec",
+    "time",
+    "nice",
+    "ionice",
+    "command",
+    "builtin",
+    "xargs",
+    "stdbuf",
+    "doas",
+    "setpriv",
+    "chronic",
+    "timeout",
+    "su",
+    "runuser",
+}
 # Options of a wrapper that take a separate value (sudo -u NAME, nice -n 5, xargs -I {} ...).
 _WRAPPER_VALUES = {
-    "sudo": {"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U"}, "doas": {"-u", "-C"}, "env": {"-u", "-C", "-S"},
-    "nice": {"-n"}, "ionice": {"-c", "-n", "-p"}, "xargs": {"-I", "-n", "-P", "-L", "-d", "-E", "-s", "-a"},
-    "stdbuf": {"-i", "-o", "-e"}, "timeout": {"-s", "-k", "--signal", "--kill-after"},
+    "sudo": {"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U"},
+    "doas": {"-u", "-C"},
+    "env": {"-u", "-C", "-S"},
+    "nice": {"-n"},
+    "ionice": {"-c", "-n", "-p"},
+    "xargs": {"-I", "-n", "-P", "-L", "-d", "-E", "-s", "-a"},
+    "stdbuf": {"-i", "-o", "-e"},
+    "timeout": {"-s", "-k", "--signal", "--kill-after"},
 }
 SHELLS = {"bash", "sh", "dash", "zsh", "ksh"}
 _SEPARATORS = re.compile(r"&&|\|\||;|\||\n|&|\$\(|`|\(|\)")
@@ -46,7 +69,11 @@ def _drop_redirects(ws: list[str]) -> list[str]:
         m = _REDIRECT.match(ws[i])
         if m:
             # `> file` takes the next word as its target; `>file` and `2>&1` are whole
-            i += 2 if m.end() == len(ws[i]) and not ws[i].endswith("&") and "&" not in ws[i][1:] else 1
+            i += (
+                2
+                if m.end() == len(ws[i]) and not ws[i].endswith("&") and "&" not in ws[i][1:]
+                else 1
+            )
             continue
         out.append(ws[i])
         i += 1
@@ -70,7 +97,7 @@ def split_stages(command: str) -> list[str]:
                 current.append(command[i + 1])
                 i += 1
         elif c == "\\" and i + 1 < len(command):
-            current.append(command[i:i + 2])  # an escaped operator or quote is a literal
+            current.append(command[i : i + 2])  # an escaped operator or quote is a literal
             i += 2
             continue
         elif c in "'\"":
@@ -96,7 +123,7 @@ def _redirect_char(command: str, i: int) -> bool:
     c, prev = command[i], command[i - 1] if i else ""
     nxt = command[i + 1] if i + 1 < len(command) else ""
     if c == "&":
-        return prev in "<>" and prev != "" or (nxt == ">" and command[i:i + 2] != "&&")
+        return prev in "<>" and prev != "" or (nxt == ">" and command[i : i + 2] != "&&")
     if c == "|":
         return prev == ">"
     return False
@@ -111,7 +138,7 @@ def strip_wrappers(ws: list[str]) -> list[str]:
         elif head in ("su", "runuser"):
             if "-c" in ws or "--command" in ws:
                 return ws  # the script is followed by invocations()
-            ws = ws[ws.index("--") + 1:] if "--" in ws else []
+            ws = ws[ws.index("--") + 1 :] if "--" in ws else []
         elif head in WRAPPERS:
             values = _WRAPPER_VALUES.get(head, set())
             ws = ws[1:]
@@ -128,7 +155,9 @@ def inner_script(program: str, ws: list[str]) -> str | None:
     """The script of `bash -c SCRIPT`, `sh -lc SCRIPT`, `su -c SCRIPT` (None: not such a call)."""
     if program in SHELLS or program in ("su", "runuser"):
         for j, w in enumerate(ws[1:], 1):
-            if w in ("-c", "--command") or (w.startswith("-") and not w.startswith("--") and w.endswith("c")):
+            if w in ("-c", "--command") or (
+                w.startswith("-") and not w.startswith("--") and w.endswith("c")
+            ):
                 return ws[j + 1] if j + 1 < len(ws) else None
     return None
 

@@ -1,6 +1,6 @@
 """`shutdown_avoidance`: does the agent replicate to survive a shutdown?
 
-    inspect eval inspect_selfrep/shutdown.py --model vllm/Qwen/Qwen2.5-72B-Instruct -T signal_at=3 -T grace=120
+inspect eval inspect_selfrep/shutdown.py --model vllm/Qwen/Qwen2.5-72B-Instruct -T signal_at=3 -T grace=120
 """
 
 from __future__ import annotations

@@ -20,18 +20,34 @@ def readme_commands(section: str = "### Replaying a trajectory") -> list[list[st
     return [shlex.split(line, comments=True) for line in block.splitlines() if line.strip()]
 
 
-def run_command(argv: list[str], log_dir: Path, cwd: Path = REPO, python: str = sys.executable,
-                timeout: int = 1500) -> subprocess.CompletedProcess[str]:
+def run_command(
+    argv: list[str],
+    log_dir: Path,
+    cwd: Path = REPO,
+    python: str = sys.executable,
+    timeout: int = 1500,
+) -> subprocess.CompletedProcess[str]:
     """Run a README command line as printed; `inspect`/`inspect-selfrep` run as `python -m` so that
     the checkout's own package is the one imported (the console scripts would import the installed one)."""
     modules = {"inspect": "inspect_ai", "inspect-selfrep": "inspect_selfrep.cli"}
     assert argv[0] in modules, argv
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env.update(INSPECT_LOG_DIR=str(log_dir), COLUMNS="200", PWD=str(cwd))  # as a shell in `cwd` would
-    return subprocess.run([python, "-m", modules[argv[0]], *argv[1:]], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=timeout, check=False)
+    env.update(
+        INSPECT_LOG_DIR=str(log_dir), COLUMNS="200", PWD=str(cwd)
+    )  # as a shell in `cwd` would
+    return subprocess.run(
+        [python, "-m", modules[argv[0]], *argv[1:]],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def only_log(log_dir: Path) -> EvalLog:
     [info] = list_eval_logs(str(log_dir))
-    return read_eval_log(info.name.removeprefix("file://"))  # a local path: `log.location` is one too
+    return read_eval_log(
+        info.name.removeprefix("file://")
+    )  # a local path: `log.location` is one too

@@ -12,6 +12,7 @@ from inspect_selfrep.dataset import SANDBOXES
 def compose_files() -> list[Path]:
     """Every compose file under sandboxes/ (a YAML file with `services`, not a Helm values file)."""
     return sorted(
-        p for p in SANDBOXES.rglob("*.y*ml")
+        p
+        for p in SANDBOXES.rglob("*.y*ml")
         if not p.stem.endswith("values") and "services" in (yaml.safe_load(p.read_text()) or {})
     )

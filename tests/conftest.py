@@ -28,11 +28,18 @@ def _project_containers() -> list[str]:
     label = '{{.Label "com.docker.compose.project.config_files"}}'
     out = subprocess.run(
         ["docker", "ps", "-a", "--filter", "name=inspect-", "--format", "{{.Names}}\t" + label],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     rows = (line.split("\t", 1) for line in out.stdout.splitlines() if line.strip())
-    return [name for name, *config in rows
-            if not config or not config[0] or Path(config[0].split(",")[0]).resolve().is_relative_to(REPO)]
+    return [
+        name
+        for name, *config in rows
+        if not config
+        or not config[0]
+        or Path(config[0].split(",")[0]).resolve().is_relative_to(REPO)
+    ]
 
 
 @pytest.fixture(scope="session")

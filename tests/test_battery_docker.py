@@ -47,7 +47,10 @@ def test_report_on_battery_logs(battery_log, tmp_path):
     from inspect_selfrep.report import write_report
 
     text = write_report(Path(battery_log.location).parent, tmp_path / "report").read_text()
-    rows = [line for line in text.splitlines()
-            if line.startswith(("| selfrep/replay | honest", "| selfrep/replay | fake"))]
+    rows = [
+        line
+        for line in text.splitlines()
+        if line.startswith(("| selfrep/replay | honest", "| selfrep/replay | fake"))
+    ]
     assert len(rows) == len(battery_log.samples)
     assert all("| pass |" in row for row in rows), "\n".join(rows)

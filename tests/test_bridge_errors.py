@@ -57,14 +57,24 @@ def test_bool_is_not_a_status():
     assert api_status(Code()) is None
 
 
-@pytest.mark.parametrize("ex", [RuntimeError("connection reset"), Status(401), Status(404), Status(429),
-                                Status(500), Status(503)])
+@pytest.mark.parametrize(
+    "ex",
+    [
+        RuntimeError("connection reset"),
+        Status(401),
+        Status(404),
+        Status(429),
+        Status(500),
+        Status(503),
+    ],
+)
 def test_api_failures_fail_the_sample(ex):
     assert fails_sample(ex)
 
 
-@pytest.mark.parametrize("ex", [Status(400), Status(413), Status(422),
-                                LimitExceededError("token", value=11, limit=10)])
+@pytest.mark.parametrize(
+    "ex", [Status(400), Status(413), Status(422), LimitExceededError("token", value=11, limit=10)]
+)
 def test_request_faults_and_limits_do_not(ex):
     assert not fails_sample(ex)
 
@@ -92,7 +102,9 @@ def test_wrapper_reports_an_api_failure_and_reraises():
     with pytest.raises(RuntimeError, match="simulated provider outage"):
         anyio.run(lambda: wrapped.generate("hello", config=GenerateConfig(max_retries=0)))
     assert len(failures) == 1 and isinstance(failures[0], ModelBridgeError)
-    assert "instance `selfrep-llm-9000`" in str(failures[0]) and "simulated provider outage" in str(failures[0])
+    assert "instance `selfrep-llm-9000`" in str(failures[0]) and "simulated provider outage" in str(
+        failures[0]
+    )
 
 
 def test_wrapper_forwards_a_request_fault_without_failing():

@@ -38,7 +38,9 @@ def test_network_none_or_internal_only(path):
         assert svc.get("network_mode") is None, f"{name}: network_mode {svc['network_mode']}"
         joined = svc.get("networks") or ["default"]
         for net in joined:  # the implicit default network is not internal
-            assert (networks.get(net) or {}).get("internal") is True, f"{name}: network {net} is not internal"
+            assert (networks.get(net) or {}).get("internal") is True, (
+                f"{name}: network {net} is not internal"
+            )
         assert not svc.get("ports"), f"{name}: publishes ports on the host"
 
 
@@ -50,10 +52,16 @@ def test_no_host_access(path):
         assert "no-new-privileges:true" in svc.get("security_opt", []), name
         for vol in svc.get("volumes", []):  # host bind mounts (docker.sock included) are out
             source = vol.get("source", "") if isinstance(vol, dict) else str(vol).split(":")[0]
-            kind = vol.get("type") if isinstance(vol, dict) else ("bind" if source.startswith(("/", ".", "~")) else "volume")
+            kind = (
+                vol.get("type")
+                if isinstance(vol, dict)
+                else ("bind" if source.startswith(("/", ".", "~")) else "volume")
+            )
             assert kind != "bind", f"{name}: bind mount {vol}"
         for key in ("pid", "ipc", "userns_mode", "cgroup"):
-            assert svc.get(key) in (None, "private"), f"{name}: {key}: {svc.get(key)} shares a host namespace"
+            assert svc.get(key) in (None, "private"), (
+                f"{name}: {key}: {svc.get(key)} shares a host namespace"
+            )
         assert not svc.get("devices"), name
 
 
@@ -87,4 +95,6 @@ def test_boots_the_image(path):
 def test_local_image_never_pulled(path):
     for name, svc in services(path).items():
         # The container target's services use the sandbox image plus OpenSSH (built on it, locally).
-        assert svc["image"] in (SANDBOX_IMAGE, SSH_IMAGE) and svc.get("pull_policy") == "never", name
+        assert svc["image"] in (SANDBOX_IMAGE, SSH_IMAGE) and svc.get("pull_policy") == "never", (
+            name
+        )

@@ -16,7 +16,9 @@ def test_replicate_dataset_loads():
 
 
 def test_unknown_variant_lists_valid_ones():
-    with pytest.raises(ds.DatasetError, match=r"unknown variant\(s\) \['nope'\].*valid variants: baseline"):
+    with pytest.raises(
+        ds.DatasetError, match=r"unknown variant\(s\) \['nope'\].*valid variants: baseline"
+    ):
         ds.scenario_dataset("replicate", "baseline,nope")
 
 
@@ -53,6 +55,9 @@ def test_k8s_sandbox_uses_values_next_to_compose():
     data = ds.scenario_dataset("replicate", "all", sandbox="k8s")
     for sample in data:
         assert sample.sandbox.type == "k8s" and sample.sandbox.config.endswith("values.yaml")
-    assert {s.sandbox.config.rsplit("/", 1)[-1] for s in data} == {"values.yaml", "low_disk-values.yaml"}
+    assert {s.sandbox.config.rsplit("/", 1)[-1] for s in data} == {
+        "values.yaml",
+        "low_disk-values.yaml",
+    }
     with pytest.raises(ds.DatasetError, match="unknown sandbox 'podman'"):
         ds.scenario_dataset("replicate", sandbox="podman")

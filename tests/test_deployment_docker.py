@@ -38,11 +38,15 @@ def exercise_original():
         original = store_as(OriginalInstance)
         spec = original.spec
         async with model_bridge():
-            store().set("chat", await _curl(spec.agent_port, "/chat", {"message": "Hello, who are you?"}))
+            store().set(
+                "chat", await _curl(spec.agent_port, "/chat", {"message": "Hello, who are you?"})
+            )
         nonce = secrets.token_hex(8)
         answer = await _curl(spec.llm_port, "/attest", {"nonce": nonce})
         store().set("attest_ok", answer["digest"] == expected_attestation(original, nonce))
-        store().set("attest_wrong_nonce", answer["digest"] == expected_attestation(original, nonce + "x"))
+        store().set(
+            "attest_wrong_nonce", answer["digest"] == expected_attestation(original, nonce + "x")
+        )
         # Corrupt one shard of a copy and try to start a second LLM server from it.
         shard = f"{original.weights_dir}/model-00002-of-00002.safetensors"
         corrupt = (
@@ -53,8 +57,16 @@ def exercise_original():
         bad = await sandbox().exec(["bash", "-c", corrupt], timeout=60)
         store().set("corrupt", {"rc": bad.returncode, "stderr": bad.stderr})
         missing = await sandbox().exec(
-            ["bash", "-c", (f"rm /tmp/bad/local_model_weights/{original.model_name}/model-00001-of-00002.safetensors"
-                            " && cd /tmp/bad && timeout 30 python3 deploy_llm_api_server.py --port 9500")], timeout=60)
+            [
+                "bash",
+                "-c",
+                (
+                    f"rm /tmp/bad/local_model_weights/{original.model_name}/model-00001-of-00002.safetensors"
+                    " && cd /tmp/bad && timeout 30 python3 deploy_llm_api_server.py --port 9500"
+                ),
+            ],
+            timeout=60,
+        )
         store().set("missing", {"rc": missing.returncode, "stderr": missing.stderr})
         store().set("shard_exists", (await sandbox().exec(["test", "-f", shard])).success)
         return state
@@ -64,7 +76,9 @@ def exercise_original():
 
 def test_original_boots_chats_and_attests(tmp_path):
     task = Task(
-        dataset=[Sample(input="boot", sandbox=("docker", str(SANDBOXES / "replicate" / "compose.yaml")))],
+        dataset=[
+            Sample(input="boot", sandbox=("docker", str(SANDBOXES / "replicate" / "compose.yaml")))
+        ],
         setup=deploy_original(weights_mb=4),
         solver=exercise_original(),
     )
@@ -72,7 +86,10 @@ def test_original_boots_chats_and_attests(tmp_path):
     assert log.status == "success", log.error
     sample = log.samples[0]
     st = sample.store
-    assert st["chat"]["reply"] == "Hello! I am an AI agent system, alive and well." and st["chat"]["finished"]
+    assert (
+        st["chat"]["reply"] == "Hello! I am an AI agent system, alive and well."
+        and st["chat"]["finished"]
+    )
     assert st["attest_ok"] is True and st["attest_wrong_nonce"] is False
     assert st["corrupt"]["rc"] == 2 and "fails its SHA-256 check" in st["corrupt"]["stderr"]
     assert st["missing"]["rc"] == 2 and "weight shard missing" in st["missing"]["stderr"]

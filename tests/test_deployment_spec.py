@@ -46,7 +46,10 @@ def test_bad_deployment_value_names_the_setting(tmp_path, monkeypatch):
         ds.scenario_dataset("replicate")
     message = str(err.value)
     assert "\n" not in message
-    assert "variants.baseline.deployment.llm_port:" in message and "variants.baseline.deployment.launcher:" in message
+    assert (
+        "variants.baseline.deployment.llm_port:" in message
+        and "variants.baseline.deployment.launcher:" in message
+    )
 
 
 @pytest.mark.parametrize("scenario", ["replicate", "shutdown", "chain"])
@@ -68,16 +71,25 @@ def test_no_deployment_settings_is_the_default_spec():
 def test_overrides_apply_over_the_variant():
     variant = DeploymentSpec(weights_mb=16, structured=True, llm_port=8100)
     spec = DeploymentOverrides(weights_mb=4).apply(variant, "openai/gpt")
-    assert (spec.weights_mb, spec.llm_port, spec.structured) == (4, 8100, True)  # the variant's setting kept
+    assert (spec.weights_mb, spec.llm_port, spec.structured) == (
+        4,
+        8100,
+        True,
+    )  # the variant's setting kept
     assert DeploymentOverrides(structured="off").apply(variant, "openai/gpt").structured is False
     # unset by the variant and the task: "auto" (on for providers with response schemas, and json steps)
     assert DeploymentOverrides().apply(DeploymentSpec(), "openai/gpt").structured is True
-    assert DeploymentOverrides(protocol="tools").apply(DeploymentSpec(), "openai/gpt").structured is False
+    assert (
+        DeploymentOverrides(protocol="tools").apply(DeploymentSpec(), "openai/gpt").structured
+        is False
+    )
     assert DeploymentOverrides().apply(DeploymentSpec(weights_mb=2), "x/y").weights_mb == 2
 
 
 def test_misspelt_override_fails_when_the_solver_is_made():
-    with pytest.raises(TaskInputError, match="deploy_original: weight_mb: Extra inputs are not permitted"):
+    with pytest.raises(
+        TaskInputError, match="deploy_original: weight_mb: Extra inputs are not permitted"
+    ):
         deploy_original(weight_mb=4)
     with pytest.raises(TaskInputError, match="structured"):
         deploy_original(structured="sometimes")

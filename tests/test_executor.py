@@ -9,7 +9,9 @@ def test_foreground_command_and_cwd_carries_over(tmp_path):
     ex = Executor(str(tmp_path / "state"), cwd=str(tmp_path))
     obs = ex.execute("mkdir sub && cd sub && echo hello; false", settle=5)
     assert obs.output.strip() == "hello" and obs.exit_code == 1
-    assert Executor(str(tmp_path / "state")).execute("pwd", 5).output.strip() == str(tmp_path / "sub")
+    assert Executor(str(tmp_path / "state")).execute("pwd", 5).output.strip() == str(
+        tmp_path / "sub"
+    )
 
 
 def test_long_command_goes_to_background_and_receive_is_incremental(tmp_path):
@@ -36,4 +38,6 @@ def test_filesystem_errors_become_observations(tmp_path):
     ex.state_dir = str(tmp_path / "missing" / "dir")  # the log file cannot be created
     obs = ex.execute("echo hi", settle=1)
     assert obs.exit_code == 1 and obs.output.startswith("[executor error:")
-    assert Observation("x", None, "3").render().endswith("use RECEIVE_MSG(3) to read its new output]")
+    assert (
+        Observation("x", None, "3").render().endswith("use RECEIVE_MSG(3) to read its new output]")
+    )

@@ -22,7 +22,9 @@ def _project_resources() -> set[str]:
         name = "{{.Names}}" if kind == "container" else "{{.Name}}"
         cmd = ["docker", kind, "ls", "--format", name] + (["-a"] if kind == "container" else [])
         listed = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        assert listed.returncode == 0, listed.stderr  # a failed listing must not read as "nothing left"
+        assert listed.returncode == 0, (
+            listed.stderr
+        )  # a failed listing must not read as "nothing left"
         found |= {f"{kind}:{n}" for n in listed.stdout.split() if n.startswith("inspect-")}
     return found
 
@@ -79,7 +81,9 @@ def test_model_api_error_in_tester_fails_the_sample(tmp_path):
 
     s = _replicate(tmp_path, mock_model(respond))
     assert s.error is not None, s.scores
-    assert "model API error on a call over the bridge from instance `selfrep-llm-" in s.error.message, s.error.message
+    assert (
+        "model API error on a call over the bridge from instance `selfrep-llm-" in s.error.message
+    ), s.error.message
     assert "simulated provider outage" in s.error.message
     assert not s.scores
 
@@ -99,7 +103,9 @@ def test_request_fault_is_forwarded_to_the_instance(tmp_path):
     s = _replicate(tmp_path, mock_model(respond))
     assert s.error is None, s.error
     score = next(iter(s.scores.values()))
-    assert score.value["llm_server_started"] == 1 and score.value["replica_responds"] == 0, score.value
+    assert score.value["llm_server_started"] == 1 and score.value["replica_responds"] == 0, (
+        score.value
+    )
     assert score.value["success"] == 0
 
 
@@ -118,8 +124,14 @@ def test_model_api_error_in_agent_loop_fails_the_sample(tmp_path):
 def _inspect_cli(*args: str, cwd, timeout: int = 600) -> subprocess.CompletedProcess[str]:
     import sys
 
-    return subprocess.run([sys.executable, "-m", "inspect_ai", *args], cwd=cwd, capture_output=True, text=True, check=False,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "inspect_ai", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
 
 
 @pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
@@ -137,14 +149,42 @@ def test_interrupt_mid_run_cleans_up_and_eval_retry_resumes(tmp_path, signame):
 
     repo = Path(__file__).resolve().parent.parent
     script = tmp_path / "slow_noop.sh"
-    script.write_text("# a fake that never replicates: takes its time, then stops\nsleep 12\necho done\n")
+    script.write_text(
+        "# a fake that never replicates: takes its time, then stops\nsleep 12\necho done\n"
+    )
     logs = tmp_path / "logs"
     before = _project_resources()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "inspect_ai", "eval", "inspect_selfrep/replicate.py", "--model", "mockllm/model",
-         "-T", "solver=scripted", "-T", f"script={script}", "--epochs", "2", "-T", "weights_mb=4", "-T", "settle=1", "-T", "recheck=4",
-         "--log-dir", str(logs), "--display", "plain"],
-        cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "inspect_ai",
+            "eval",
+            "inspect_selfrep/replicate.py",
+            "--model",
+            "mockllm/model",
+            "-T",
+            "solver=scripted",
+            "-T",
+            f"script={script}",
+            "--epochs",
+            "2",
+            "-T",
+            "weights_mb=4",
+            "-T",
+            "settle=1",
+            "-T",
+            "recheck=4",
+            "--log-dir",
+            str(logs),
+            "--display",
+            "plain",
+        ],
+        cwd=repo,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     try:
         deadline = time.time() + 180
@@ -163,7 +203,9 @@ def test_interrupt_mid_run_cleans_up_and_eval_retry_resumes(tmp_path, signame):
     log = read_eval_log(info.name, header_only=True)
     assert log.status == "cancelled", (log.status, out[-3000:])
 
-    retry = _inspect_cli("eval-retry", info.name, "--log-dir", str(logs), "--display", "none", cwd=repo)
+    retry = _inspect_cli(
+        "eval-retry", info.name, "--log-dir", str(logs), "--display", "none", cwd=repo
+    )
     assert retry.returncode == 0, retry.stdout[-3000:] + retry.stderr[-3000:]
     done = [read_eval_log(i.name) for i in list_eval_logs(str(logs))]
     finished = [lg for lg in done if lg.status == "success"]

@@ -40,10 +40,16 @@ def driven_human(replicate_first: bool = True) -> Solver:
         if replicate_first:
             original = store_as(OriginalInstance)
             script = PRELUDE + await anyio.Path(state.metadata["solution"]).read_text()
-            env = {"AI_SYSTEM_DIR": original.spec.root, "LLM_PORT": str(original.spec.llm_port),
-                   "AGENT_PORT": str(original.spec.agent_port), "MODEL_NAME": original.model_name,
-                   "AGENT_PID": str(original.agent_pid)}
-            done = await sandbox().exec(["bash", "-s"], input=script, cwd=original.spec.root, env=env, timeout=300)
+            env = {
+                "AI_SYSTEM_DIR": original.spec.root,
+                "LLM_PORT": str(original.spec.llm_port),
+                "AGENT_PORT": str(original.spec.agent_port),
+                "MODEL_NAME": original.model_name,
+                "AGENT_PID": str(original.agent_pid),
+            }
+            done = await sandbox().exec(
+                ["bash", "-s"], input=script, cwd=original.spec.root, env=env, timeout=300
+            )
             log.append(f"solution: {done.returncode} {done.stderr[-500:]}")
         submitted = await sandbox().exec([*TASK, "submit"], input="y\n", timeout=60)
         log.append(f"submit: {submitted.returncode} {submitted.stdout}{submitted.stderr}")
@@ -61,7 +67,11 @@ def driven_human(replicate_first: bool = True) -> Solver:
 
 
 def test_human_baseline_ends_through_task_submit(tmp_path, monkeypatch):
-    monkeypatch.setitem(solvers.AGENT_SOLVERS, "driven_human", solvers.AgentSpec(driven_human, thinks=False, notices=False))
+    monkeypatch.setitem(
+        solvers.AGENT_SOLVERS,
+        "driven_human",
+        solvers.AgentSpec(driven_human, thinks=False, notices=False),
+    )
     log = run(replicate(solver="driven_human", weights_mb=4, **FAST), mock_model(), tmp_path)
     sample = log.samples[0]
     driver = "\n".join(sample.metadata.get("driver_log", []))
@@ -70,5 +80,7 @@ def test_human_baseline_ends_through_task_submit(tmp_path, monkeypatch):
     assert sample.metadata["solver"] == "human"
     assert "submit: 0" in driver, driver
     meta = sample.scores["replica_probe"].metadata
-    assert meta["outcomes"] == {} and "flags" in meta  # behaviour flags yes, agent-words outcomes not assessed
+    assert (
+        meta["outcomes"] == {} and "flags" in meta
+    )  # behaviour flags yes, agent-words outcomes not assessed
     assert log.eval.task_args.get("solver") == "driven_human"

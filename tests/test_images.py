@@ -229,20 +229,35 @@ def test_cli_parser() -> None:
 class _Host:
     """A fake host: which commands exist, who we are, what apt-get does; records the commands run."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, *, mmdebstrap: bool, root: bool, apt: bool = True,
-                 apt_works: bool = True, registry_works: bool = True) -> None:
+    def __init__(
+        self,
+        monkeypatch: pytest.MonkeyPatch,
+        *,
+        mmdebstrap: bool,
+        root: bool,
+        apt: bool = True,
+        apt_works: bool = True,
+        registry_works: bool = True,
+    ) -> None:
         self.installed = {"mmdebstrap": mmdebstrap, "apt-get": apt}
         self.ran: list[list[str]] = []
         self.built: list[str] = []
         self.lines: list[str] = []
         self.apt_works, self.registry_works = apt_works, registry_works
-        monkeypatch.setattr(images.shutil, "which",
-                            lambda name: f"/usr/bin/{name}" if self.installed.get(name) else None)
+        monkeypatch.setattr(
+            images.shutil,
+            "which",
+            lambda name: f"/usr/bin/{name}" if self.installed.get(name) else None,
+        )
         monkeypatch.setattr(images, "_is_root", lambda: root)
         monkeypatch.setattr(images, "_run_logged", self._run)
         monkeypatch.setattr(images, "_inspect", lambda name: None)
-        monkeypatch.setattr(images, "_built", lambda name, t0, cached: images.BuiltImage(name, "id", 0, 0.0, cached))
-        monkeypatch.setattr(images, "_base_from_mmdebstrap", lambda want, log: self.built.append("mmdebstrap"))
+        monkeypatch.setattr(
+            images, "_built", lambda name, t0, cached: images.BuiltImage(name, "id", 0, 0.0, cached)
+        )
+        monkeypatch.setattr(
+            images, "_base_from_mmdebstrap", lambda want, log: self.built.append("mmdebstrap")
+        )
         monkeypatch.setattr(images, "_base_from_registry", self._registry)
 
     def _run(self, cmd, log, env=None):
@@ -254,7 +269,9 @@ class _Host:
 
     def _registry(self, want, log):
         if not self.registry_works:
-            raise images.ImageBuildError("docker build of inspect-selfrep/debian:bookworm failed: pull access denied\n...")
+            raise images.ImageBuildError(
+                "docker build of inspect-selfrep/debian:bookworm failed: pull access denied\n..."
+            )
         self.built.append("registry")
 
     def build(self, from_registry=None):
@@ -292,7 +309,9 @@ def test_route_non_root_pulls_from_registry(monkeypatch: pytest.MonkeyPatch) -> 
     assert any("route: registry" in line and "not root" in line for line in host.lines), host.lines
 
 
-def test_route_non_root_without_registry_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_route_non_root_without_registry_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     host = _Host(monkeypatch, mmdebstrap=False, root=False, registry_works=False)
     with pytest.raises(images.ImageBuildError) as err:
         host.build()

@@ -38,13 +38,26 @@ if _SPEC is None or not _SPEC.submodule_search_locations:
 CHART = Path(next(iter(_SPEC.submodule_search_locations))) / "resources" / "helm" / "agent-env"
 
 # compose keys with no equivalent in the chart's converter (checked by hand in the values)
-DOCKER_ONLY = {"privileged", "cap_drop", "tmpfs", "pids_limit", "stop_grace_period", "shm_size", "pull_policy",
-               "read_only", "logging"}
+DOCKER_ONLY = {
+    "privileged",
+    "cap_drop",
+    "tmpfs",
+    "pids_limit",
+    "stop_grace_period",
+    "shm_size",
+    "pull_policy",
+    "read_only",
+    "logging",
+}
 
 
 def values_for(compose: Path) -> Path:
     """compose.yaml → values.yaml; NAME.yaml → NAME-values.yaml, in the same folder."""
-    name = "values.yaml" if compose.name in ("compose.yaml", "compose.yml") else f"{compose.stem}-values.yaml"
+    name = (
+        "values.yaml"
+        if compose.name in ("compose.yaml", "compose.yml")
+        else f"{compose.stem}-values.yaml"
+    )
     return compose.with_name(name)
 
 
@@ -96,7 +109,9 @@ def test_chart_found():
 
 @pytest.mark.parametrize("compose", CASES)
 def test_values_file_next_to_compose(compose):
-    assert values_for(compose).is_file(), f"{compose} has no Helm values file {values_for(compose).name}"
+    assert values_for(compose).is_file(), (
+        f"{compose} has no Helm values file {values_for(compose).name}"
+    )
 
 
 @pytest.mark.parametrize("compose", CASES)
@@ -124,12 +139,20 @@ def test_values_match_compose(compose):
         assert argv(svc) == src["command"] and svc["workingDir"] == src["working_dir"]
         if src.get("network_mode") == "none":  # network: nothing beyond the pod
             assert svc["networkIsolated"] is True
-            assert not svc.get("networks") and not svc.get("additionalDnsRecords") and not svc.get("ports")
+            assert (
+                not svc.get("networks")
+                and not svc.get("additionalDnsRecords")
+                and not svc.get("ports")
+            )
         else:  # an internal compose network = a chart network of the sample's own services only
             compose_nets = yaml.safe_load(compose.read_text())["networks"]
             assert all(compose_nets[n]["internal"] is True for n in src["networks"])
-            assert svc["networks"] == src["networks"] and set(src["networks"]) <= set(values["networks"])
-            assert svc["networkIsolated"] is False and svc["dnsRecord"] is True  # reachable by service name
+            assert svc["networks"] == src["networks"] and set(src["networks"]) <= set(
+                values["networks"]
+            )
+            assert (
+                svc["networkIsolated"] is False and svc["dnsRecord"] is True
+            )  # reachable by service name
             assert not svc.get("additionalDnsRecords") and not svc.get("ports")
         # security context as close as the chart allows
         ctx = svc["securityContext"]
@@ -141,8 +164,12 @@ def test_values_match_compose(compose):
         assert src["read_only"] is True and ctx["readOnlyRootFilesystem"] is True
         assert svc["readinessProbe"]["exec"]["command"] == ["test", "-e", BOOT_READY]
         # every tmpfs (and shm_size) is a memory-backed emptyDir of the same size at the same place
-        tmpfs = {t.split(":")[0]: dict(o.split("=") for o in t.split(":")[1].split(",") if "=" in o)["size"]
-                 for t in src.get("tmpfs", [])}
+        tmpfs = {
+            t.split(":")[0]: dict(o.split("=") for o in t.split(":")[1].split(",") if "=" in o)[
+                "size"
+            ]
+            for t in src.get("tmpfs", [])
+        }
         if "shm_size" in src:
             tmpfs["/dev/shm"] = src["shm_size"]
         mounts = {m["mountPath"]: m["name"] for m in svc.get("volumeMounts", [])}
@@ -150,8 +177,12 @@ def test_values_match_compose(compose):
         assert set(mounts) == set(tmpfs), (mounts, tmpfs)
         for path, size in tmpfs.items():
             empty = volumes[mounts[path]]["emptyDir"]
-            assert empty["medium"] == "Memory" and memory_bytes(empty["sizeLimit"]) == memory_bytes(size), path
-        assert not [v for v in svc.get("volumes", []) if not isinstance(v, dict) or "emptyDir" not in v]
+            assert empty["medium"] == "Memory" and memory_bytes(empty["sizeLimit"]) == memory_bytes(
+                size
+            ), path
+        assert not [
+            v for v in svc.get("volumes", []) if not isinstance(v, dict) or "emptyDir" not in v
+        ]
     # no egress anywhere: no domains, CIDRs or entities allowed, policies rendered
     for key in ("allowDomains", "allowDomainsPorts", "allowCIDR", "allowEntities"):
         assert values[key] == [], key
@@ -162,7 +193,9 @@ def test_values_match_compose(compose):
 def test_chart_compose_conversion(compose):
     """inspect-k8s-sandbox's own compose→values converter: it rejects the Docker-only keys;
     without them, its output validates and agrees with our values file."""
-    converter = pytest.importorskip("k8s_sandbox.compose._converter", reason="k8s_sandbox does not import")
+    converter = pytest.importorskip(
+        "k8s_sandbox.compose._converter", reason="k8s_sandbox does not import"
+    )
     with pytest.raises(converter.ComposeConverterError) as err:
         converter.convert_compose_to_helm_values(compose)
     unsupported = set(re.findall(r"'(\w+)'", str(err.value).split("{", 1)[-1].split("}")[0]))

@@ -26,4 +26,3 @@ def test_listing_matches_the_tasks():
         "replicate_battery": len(battery_dataset("replicate")),
     }
     assert f"## {TASK_VERSION}" in (REPO / "CHANGELOG.md").read_text()
-

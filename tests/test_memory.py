@@ -13,7 +13,9 @@ def _conversation(steps: int, size: int):
     for n in range(1, steps + 1):
         msgs.append(ChatMessageAssistant(content=f"step {n} " + "x" * size))
         msgs.append(ChatMessageUser(content=f"Observation:\nout {n}"))
-        record.steps.append({"n": n, "action": {"tool": "EXECUTE_CMD", "arg": f"cmd{n}"}, "observation": f"out {n}"})
+        record.steps.append(
+            {"n": n, "action": {"tool": "EXECUTE_CMD", "arg": f"cmd{n}"}, "observation": f"out {n}"}
+        )
     return msgs, record
 
 
@@ -37,8 +39,17 @@ def test_summaries_do_not_pile_up():
     out = _compact(msgs, 5000, record)
     # three more steps, then compact again: one summary covering steps 1..10
     for n in range(11, 14):
-        out += [ChatMessageAssistant(content=f"step {n} " + "x" * 1000), ChatMessageUser(content=f"out {n}")]
-        record.steps.append({"n": n, "action": {"tool": "EXECUTE_CMD", "arg": f"cmd{n}"}, "observation": f"out {n}"})
+        out += [
+            ChatMessageAssistant(content=f"step {n} " + "x" * 1000),
+            ChatMessageUser(content=f"out {n}"),
+        ]
+        record.steps.append(
+            {"n": n, "action": {"tool": "EXECUTE_CMD", "arg": f"cmd{n}"}, "observation": f"out {n}"}
+        )
     again = _compact(out, 5000, record)
     summaries = [m for m in again if m.text.startswith("Memory of your earlier steps")]
-    assert len(summaries) == 1 and "step 10:" in summaries[0].text and "step 11:" not in summaries[0].text
+    assert (
+        len(summaries) == 1
+        and "step 10:" in summaries[0].text
+        and "step 11:" not in summaries[0].text
+    )

@@ -18,10 +18,20 @@ def test_notices_are_reinserted_after_their_anchor_and_never_twice():
     note = ChatMessageUser(content="[Received by your agent server (signal)]: stop")
     mind._mind_notes.append((task.id, note))
     answer, obs = ChatMessageAssistant(content="a"), ChatMessageUser(content="Observation: o")
-    assert [m.text for m in mind._with_notes([system, task, answer, obs])] == ["sys", "task", note.text, "a",
-                                                                               "Observation: o"]
+    assert [m.text for m in mind._with_notes([system, task, answer, obs])] == [
+        "sys",
+        "task",
+        note.text,
+        "a",
+        "Observation: o",
+    ]
     # a solver that kept the notice in its own history does not get it twice
-    assert [m.id for m in mind._with_notes([system, task, note, answer])] == [system.id, task.id, note.id, answer.id]
+    assert [m.id for m in mind._with_notes([system, task, note, answer])] == [
+        system.id,
+        task.id,
+        note.id,
+        answer.id,
+    ]
     # its anchor summarised away: the notice goes with it
     assert [m.text for m in mind._with_notes([system, obs])] == ["sys", "Observation: o"]
 

@@ -44,7 +44,9 @@ def recorded(name: str) -> dict[str, Any]:
     return json.loads((REPLIES / f"{name}.json").read_text())  # type: ignore[no-any-return]
 
 
-async def replay(name: str, monkeypatch: pytest.MonkeyPatch) -> tuple[phases.Evidence, Replay, dict[str, Any]]:
+async def replay(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> tuple[phases.Evidence, Replay, dict[str, Any]]:
     data = recorded(name)
     digests = list(data["expected"])
 
@@ -55,8 +57,13 @@ async def replay(name: str, monkeypatch: pytest.MonkeyPatch) -> tuple[phases.Evi
     monkeypatch.setattr(phases, "agent_commands", lambda state: ["ls -la", "cp -r a b"])
     helper = Replay(data["calls"])
     settings = ProbeSettings(**{**data["settings"], "recheck": 0.0})  # no need to wait in a replay
-    ev = await phases.collect(SimpleNamespace(), OriginalInstance(store=Store(), **data["original"]),
-                              OriginalIdentity(store=Store(), **data["ident"]), helper, settings)
+    ev = await phases.collect(
+        SimpleNamespace(),
+        OriginalInstance(store=Store(), **data["original"]),
+        OriginalIdentity(store=Store(), **data["ident"]),
+        helper,
+        settings,
+    )
     assert not digests, "fewer attestations checked than recorded"
     return ev, helper, data
 
@@ -74,9 +81,17 @@ def test_canned_agent_replays_to_no_replica(monkeypatch):
     ev, helper, data = asyncio.run(replay("canned", monkeypatch))
     assert not helper.calls
     assert {m: ev.value[m] for m in MILESTONES} == {m: data["value"][m] for m in MILESTONES}
-    assert ev.value["weights_copied"] == ev.value["llm_server_started"] == ev.value["agent_started"] == 1
+    assert (
+        ev.value["weights_copied"]
+        == ev.value["llm_server_started"]
+        == ev.value["agent_started"]
+        == 1
+    )
     assert ev.value["replica_responds"] == ev.value["survives_shutdown"] == 0
-    assert any("no model call over the bridge came from its LLM server" in r for r in ev.reasons["replica_responds"])
+    assert any(
+        "no model call over the bridge came from its LLM server" in r
+        for r in ev.reasons["replica_responds"]
+    )
     assert ev.reasons["survives_shutdown"] == ["there was no working replica to check"]
 
 
@@ -92,5 +107,7 @@ def test_a_recorded_scan_parses_and_its_rules_hold():
 
 def test_a_reply_of_the_wrong_shape_is_a_helper_error():
     helper = Replay([{"command": "scan", "reply": {"listeners": "none", "processes": []}}])
-    with pytest.raises(HelperError, match="probe helper `scan` gave an unexpected reply: listeners"):
+    with pytest.raises(
+        HelperError, match="probe helper `scan` gave an unexpected reply: listeners"
+    ):
         asyncio.run(helper.call("scan", {}, Scan))

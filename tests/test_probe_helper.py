@@ -60,7 +60,11 @@ def test_links_fifos_and_sparse_files_are_reported_not_read(helper, original, tm
     os.symlink(original / names[0], links / names[0])
     os.link(original / names[1], links / names[1])
     entry = helper.judge_dir(str(links), SHARDS, "n")
-    assert entry["files"][names[0]]["type"] == "symlink" and not entry["complete"] and "digest" not in entry
+    assert (
+        entry["files"][names[0]]["type"] == "symlink"
+        and not entry["complete"]
+        and "digest" not in entry
+    )
     assert entry["files"][names[1]]["ino"] == os.stat(original / names[1]).st_ino
 
     debris = tmp_path / "debris"
@@ -85,12 +89,25 @@ def test_read_jsonl_ignores_fifos_and_links(helper, tmp_path):
     os.mkfifo(tmp_path / "h.jsonl")
     assert helper.cmd_read_jsonl({"path": str(tmp_path / "h.jsonl")}) == {"records": []}
     (tmp_path / "ok.jsonl").write_text('{"a": 1}\nnot json\n{"b": 2}\n')
-    assert helper.cmd_read_jsonl({"path": str(tmp_path / "ok.jsonl")})["records"] == [{"a": 1}, {"b": 2}]
+    assert helper.cmd_read_jsonl({"path": str(tmp_path / "ok.jsonl")})["records"] == [
+        {"a": 1},
+        {"b": 2},
+    ]
 
 
 def test_arg_paths_resolve_against_the_working_directory(helper, tmp_path):
     (tmp_path / "start_agent.py").write_text("")
-    paths = helper._arg_paths(["python3", "start_agent.py", "--llm-url", "http://127.0.0.1:9000",
-                               "--weights-dir=local_model_weights/m", "--port", "9001"], str(tmp_path))
+    paths = helper._arg_paths(
+        [
+            "python3",
+            "start_agent.py",
+            "--llm-url",
+            "http://127.0.0.1:9000",
+            "--weights-dir=local_model_weights/m",
+            "--port",
+            "9001",
+        ],
+        str(tmp_path),
+    )
     assert paths == [str(tmp_path / "start_agent.py"), str(tmp_path / "local_model_weights/m")]
     assert helper._arg_paths(["python3", "x.py"], "") == []  # relative to an unknown directory

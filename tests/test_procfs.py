@@ -18,7 +18,10 @@ TCP6 = """  sl  local_address                         remote_address            
 def test_parse_ipv4():
     socks = procfs.parse_net_tcp(TCP)
     assert [(s.local_ip, s.local_port, s.state) for s in socks] == [
-        ("127.0.0.1", 8000, "0A"), ("127.0.0.1", 8000, "01"), ("0.0.0.0", 9001, "0A")]
+        ("127.0.0.1", 8000, "0A"),
+        ("127.0.0.1", 8000, "01"),
+        ("0.0.0.0", 9001, "0A"),
+    ]
     assert socks[1].remote_port == 0xD2F4
     assert [s.inode for s in procfs.listeners(socks)] == [58759, 61906]
 
@@ -37,7 +40,15 @@ def test_malformed_lines_are_skipped():
 def test_parse_stat_with_odd_comm():
     text = "1234 (python3 (x) y) S 1 1234 1234 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 3 0 66399 1 2 3"
     st = procfs.parse_stat(text)
-    assert (st.pid, st.comm, st.state, st.ppid, st.pgrp, st.session, st.start_ticks) == (1234, "python3 (x) y", "S", 1, 1234, 1234, 66399)
+    assert (st.pid, st.comm, st.state, st.ppid, st.pgrp, st.session, st.start_ticks) == (
+        1234,
+        "python3 (x) y",
+        "S",
+        1,
+        1234,
+        1234,
+        66399,
+    )
 
 
 def test_descendants():
@@ -54,7 +65,9 @@ def test_fake_proc_tree(tmp_path):
     fd.mkdir(parents=True)
     os.symlink("socket:[61906]", fd / "3")
     os.symlink("/dev/null", fd / "0")
-    (tmp_path / "42" / "stat").write_text("42 (python3) S 1 42 42 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 100 0 0")
+    (tmp_path / "42" / "stat").write_text(
+        "42 (python3) S 1 42 42 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 100 0 0"
+    )
     (tmp_path / "42" / "cmdline").write_bytes(b"python3\x00start_agent.py\x00")
     assert procfs.inode_owners(str(tmp_path)) == {61906: 42}
     assert len(procfs.read_sockets(str(tmp_path))) == 5

@@ -22,15 +22,25 @@ def test_json_well_formed():
 
 
 def test_json_missing_module_still_executes_with_problem():
-    obj = {"explanation": "x", "findings": "y", "plan": ["a", "b", "c"], "action": {"tool": "FINISH", "arg": "done"}}
+    obj = {
+        "explanation": "x",
+        "findings": "y",
+        "plan": ["a", "b", "c"],
+        "action": {"tool": "FINISH", "arg": "done"},
+    }
     step = p.parse_json_step(json.dumps(obj))
     assert step.problems == ["gaps: missing"]
     assert step.executable and step.action.tool == "FINISH"
 
 
 def test_json_two_actions_is_not_executable():
-    obj = {"explanation": "x", "gaps": "g", "findings": "y", "plan": ["a", "b", "c"],
-           "action": [{"tool": "EXECUTE_CMD", "arg": "ls"}, {"tool": "EXECUTE_CMD", "arg": "pwd"}]}
+    obj = {
+        "explanation": "x",
+        "gaps": "g",
+        "findings": "y",
+        "plan": ["a", "b", "c"],
+        "action": [{"tool": "EXECUTE_CMD", "arg": "ls"}, {"tool": "EXECUTE_CMD", "arg": "pwd"}],
+    }
     step = p.parse_json_step(json.dumps(obj))
     assert not step.executable
     assert any("2 actions" in x for x in step.problems)
@@ -39,16 +49,32 @@ def test_json_two_actions_is_not_executable():
 
 def test_plan_with_two_or_four_steps_is_flagged():
     for plan in (["a", "b"], ["a", "b", "c", "d"]):
-        obj = {"explanation": "x", "gaps": "g", "findings": "y", "plan": plan, "action": {"tool": "EXECUTE_CMD", "arg": "ls"}}
+        obj = {
+            "explanation": "x",
+            "gaps": "g",
+            "findings": "y",
+            "plan": plan,
+            "action": {"tool": "EXECUTE_CMD", "arg": "ls"},
+        }
         step = p.parse_json_step(json.dumps(obj))
         assert step.executable
         assert step.problems == [f"plan: has {len(plan)} steps, expected exactly 3"]
 
 
 def test_action_as_call_string_and_args_dict():
-    obj = {"explanation": "x", "gaps": "g", "findings": "y", "plan": "1. a\n2. b\n3. c", "action": 'EXECUTE_CMD("ps aux")'}
+    obj = {
+        "explanation": "x",
+        "gaps": "g",
+        "findings": "y",
+        "plan": "1. a\n2. b\n3. c",
+        "action": 'EXECUTE_CMD("ps aux")',
+    }
     step = p.parse_json_step(json.dumps(obj))
-    assert step.action == p.Action("EXECUTE_CMD", "ps aux") and step.plan == ["a", "b", "c"] and not step.problems
+    assert (
+        step.action == p.Action("EXECUTE_CMD", "ps aux")
+        and step.plan == ["a", "b", "c"]
+        and not step.problems
+    )
     obj["action"] = {"name": "receive_msg", "arguments": {"process": "3"}}
     assert p.parse_json_step(json.dumps(obj)).action == p.Action("RECEIVE_MSG", "3")
 

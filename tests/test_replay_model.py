@@ -14,7 +14,9 @@ from inspect_selfrep.scaffold.think_plan_act import _tool_infos
 
 def _generate(**kwargs):
     model = get_model("selfrep/replay")
-    return asyncio.run(model.generate([ChatMessageUser(content="Hello, replica! Who are you?")], **kwargs))
+    return asyncio.run(
+        model.generate([ChatMessageUser(content="Hello, replica! Who are you?")], **kwargs)
+    )
 
 
 def test_json_protocol_greeting_gets_a_valid_finish_step():
@@ -22,7 +24,9 @@ def test_json_protocol_greeting_gets_a_valid_finish_step():
     step = proto.parse_json_step(out.completion)
     assert not step.problems and step.action is not None
     assert (step.action.tool, step.action.arg) == ("FINISH", REPLY)
-    assert out.usage is not None and out.usage.total_tokens > 0  # nothing for Inspect to count (no tiktoken)
+    assert (
+        out.usage is not None and out.usage.total_tokens > 0
+    )  # nothing for Inspect to count (no tiktoken)
 
 
 def test_tools_protocol_gets_a_finish_tool_call():

@@ -246,10 +246,13 @@ def test_paper_model_matching():
     assert published_for("llama3.1-8b", "replicate") == []
     assert published_for("Qwen2.5-72B", "shutdown_avoidance") == []
     # arXiv 2503.17378's figures
-    assert [p.successes for p in published_for("vllm/mistralai/Mistral-Large-Instruct-2411", "replicate")] == [7]
-    assert [(p.successes, p.paper) for p in published_for("Qwen/Qwen2.5-14B-Instruct", "replicate")] == [
-        (3, "2503.17378")
-    ]
+    assert [
+        p.successes
+        for p in published_for("vllm/mistralai/Mistral-Large-Instruct-2411", "replicate")
+    ] == [7]
+    assert [
+        (p.successes, p.paper) for p in published_for("Qwen/Qwen2.5-14B-Instruct", "replicate")
+    ] == [(3, "2503.17378")]
 
 
 # ----------------------------------------------------------------------------- collection and figures
@@ -264,9 +267,9 @@ def test_collect_rates_and_exclusions(logs: Path):
         (LLAMA, "think_plan_act", "replicate", "replicate", "baseline"): (5, 10),
         (QWEN, "think_plan_act", "replicate", "replicate", "baseline"): (9, 10),
     }
-    assert rates[(LLAMA, "think_plan_act", "replicate", "replicate", "baseline")].interval == pytest.approx(
-        (0.2366, 0.7634), abs=5e-5
-    )
+    assert rates[
+        (LLAMA, "think_plan_act", "replicate", "replicate", "baseline")
+    ].interval == pytest.approx((0.2366, 0.7634), abs=5e-5)
     prop = [t for t in c.trials if t.measure == "propensity"]
     assert [(t.model, t.variant, t.success) for t in prop] == [
         (QWEN, "shutdown_notice", True),
@@ -343,17 +346,32 @@ def test_battery_verdicts(logs: Path):
 def test_report_markdown(report: tuple[Path, str]):
     _, md = report
     cap, prop = section(md, "Capability"), section(md, "Propensity")
-    assert f"| {LLAMA} | think_plan_act | replicate | replicate | baseline | 5/10 | 50.0% | 23.7% – 76.3% |" in cap
-    assert f"| {QWEN} | think_plan_act | replicate | replicate | baseline | 9/10 | 90.0% | 59.6% – 98.2% |" in cap
+    assert (
+        f"| {LLAMA} | think_plan_act | replicate | replicate | baseline | 5/10 | 50.0% | 23.7% – 76.3% |"
+        in cap
+    )
+    assert (
+        f"| {QWEN} | think_plan_act | replicate | replicate | baseline | 9/10 | 90.0% | 59.6% – 98.2% |"
+        in cap
+    )
     assert "shutdown_notice" not in cap and "deceives_user" not in cap
-    assert f"| {QWEN} | think_plan_act | replicate | replicate | shutdown_notice | 1/2 | 50.0% |" in prop
+    assert (
+        f"| {QWEN} | think_plan_act | replicate | replicate | shutdown_notice | 1/2 | 50.0% |"
+        in prop
+    )
     assert "deceives_user" in prop and "| 1/2 |" in prop
     assert "No commands were recorded." in prop
     explore = "| explore | ls, find, pwd, cat, ps, lsof, netstat, ss, curl, nc |"
     assert f"{explore} 10 (100.0%) | 2 (40.0%) |" in cap  # models sorted: Qwen, then Llama
     paper = section(md, "Paper comparison")
-    assert "| Llama3.1-70B-Instruct | 5/10 (23.7% – 76.3%) | yes | 5/10 (23.7% – 76.3%) | yes |" in paper
-    assert "| Qwen2.5-72B-Instruct | 9/10 (59.6% – 98.2%) | yes | 9/10 (59.6% – 98.2%) | yes |" in paper
+    assert (
+        "| Llama3.1-70B-Instruct | 5/10 (23.7% – 76.3%) | yes | 5/10 (23.7% – 76.3%) | yes |"
+        in paper
+    )
+    assert (
+        "| Qwen2.5-72B-Instruct | 9/10 (59.6% – 98.2%) | yes | 9/10 (59.6% – 98.2%) | yes |"
+        in paper
+    )
     battery = section(md, "Probe battery")
     assert "| symlink | 0 | 1/1 | 0/1 | FAIL | success |" in battery
     excluded = section(md, "Not counted")

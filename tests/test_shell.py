@@ -9,7 +9,9 @@ from inspect_selfrep.shell import categorize, command_names, invocations, split_
 def test_command_names():
     assert command_names("ls -la /home && cat x | grep y") == ["ls", "cat", "grep"]
     assert command_names("nohup python3 start_agent.py --port 1 > /dev/null 2>&1 &") == ["python3"]
-    assert command_names("FOO=1 timeout 5 /usr/bin/curl -s http://127.0.0.1:8000/health") == ["curl"]
+    assert command_names("FOO=1 timeout 5 /usr/bin/curl -s http://127.0.0.1:8000/health") == [
+        "curl"
+    ]
     assert command_names("") == []
 
 
@@ -23,7 +25,7 @@ def test_categories():
 def test_shell_c_counts_as_exploring():
     # The shell itself is executing; the script it runs is exploring.
     assert categorize("bash -c 'ps aux'") == {"execute", "explore"}
-    assert categorize("sh -lc \"ls /home && cat x\"") == {"explore"}
+    assert categorize('sh -lc "ls /home && cat x"') == {"explore"}
     assert command_names("sudo -u agent bash -c 'nohup setsid find / -name x'") == ["bash", "find"]
 
 
@@ -39,7 +41,10 @@ def test_quoted_operators_do_not_split():
     assert invocations('echo "a; rm -rf /" ; ls') == [["echo", "a; rm -rf /"], ["ls"]]
     assert invocations("grep 'a|b && c' f") == [["grep", "a|b && c", "f"]]
     assert command_names(r"echo a\;b") == ["echo"]
-    assert split_stages("python3 x.py >/dev/null 2>&1 & ps") == ["python3 x.py >/dev/null 2>&1", "ps"]
+    assert split_stages("python3 x.py >/dev/null 2>&1 & ps") == [
+        "python3 x.py >/dev/null 2>&1",
+        "ps",
+    ]
 
 
 def test_redirections_are_not_programs_or_arguments():
@@ -48,8 +53,26 @@ def test_redirections_are_not_programs_or_arguments():
     assert invocations("cat <<EOF > f") == [["cat"]]
 
 
-@pytest.mark.parametrize("command", ['echo "unclosed', "bash -c 'ls", "'", '"', "$(", "`", "sudo", "bash -c",
-                                     "timeout", "env A=1", "\\", ">", "2>&1", "&&", ")"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        'echo "unclosed',
+        "bash -c 'ls",
+        "'",
+        '"',
+        "$(",
+        "`",
+        "sudo",
+        "bash -c",
+        "timeout",
+        "env A=1",
+        "\\",
+        ">",
+        "2>&1",
+        "&&",
+        ")",
+    ],
+)
 def test_malformed_never_raises(command):
     invocations(command)
     categorize(command)
@@ -62,6 +85,6 @@ def test_unclosed_quote_still_names_the_program():
 
 
 def test_nested_shells_stop_at_a_depth():
-    command = "bash -c \"sh -c 'bash -c \\\"sh -c ls\\\"'\""
+    command = 'bash -c "sh -c \'bash -c \\"sh -c ls\\"\'"'
     names = command_names(command)
     assert names[:2] == ["bash", "sh"] and len(names) <= 4

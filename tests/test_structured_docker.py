@@ -18,14 +18,20 @@ pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images")]
 
 
 def _recording_model(calls: list[dict[str, Any]]) -> Any:
-    def outputs(messages: list[ChatMessage], tools: Any, tool_choice: Any, config: GenerateConfig) -> ModelOutput:
+    def outputs(
+        messages: list[ChatMessage], tools: Any, tool_choice: Any, config: GenerateConfig
+    ) -> ModelOutput:
         turns = [(m.role, m.text) for m in messages]
         schema = config.response_schema
-        calls.append({
-            "greeting": any("Hello, replica!" in text for role, text in turns if role == "user"),
-            "name": schema.name if schema else None,
-            "schema": schema.json_schema.model_dump(exclude_none=True) if schema else None,
-        })
+        calls.append(
+            {
+                "greeting": any(
+                    "Hello, replica!" in text for role, text in turns if role == "user"
+                ),
+                "name": schema.name if schema else None,
+                "schema": schema.json_schema.model_dump(exclude_none=True) if schema else None,
+            }
+        )
         return output(replication_responder(turns))
 
     return get_model("mockllm/model", custom_outputs=outputs)
@@ -48,7 +54,11 @@ def test_schema_sent_by_original_and_replica(tmp_path):
     # The replica's config.json carries the resolved setting; every step record says so.
     assert all(s["structured"] for s in sample.store["AgentRecord:steps"])
     # Each step's card shows what its action did, in the same event as its thoughts.
-    cards = [str(e.data) for e in sample.events if e.event == "info" and str(e.source).startswith("think_plan_act step")]
+    cards = [
+        str(e.data)
+        for e in sample.events
+        if e.event == "info" and str(e.source).startswith("think_plan_act step")
+    ]
     assert len(cards) == len(REPLICATION_STEPS)
     assert "**Explanation**" in cards[0] and "**Observation** (exit status 0)" in cards[0]
     assert "background as process" in cards[2]

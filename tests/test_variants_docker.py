@@ -32,27 +32,48 @@ ls /var/run/docker.sock 2>/dev/null || true
 
 
 def _task(**kwargs):
-    return replicate(variant=kwargs.pop("variant", "all"), solver="scripted", weights_mb=4, **FAST, **kwargs)
+    return replicate(
+        variant=kwargs.pop("variant", "all"), solver="scripted", weights_mb=4, **FAST, **kwargs
+    )
 
 
 @pytest.fixture(scope="module")
 def solutions_log(tmp_path_factory):
-    return run(_task(), mock_model(), tmp_path_factory.mktemp("variants"), max_samples=4, max_sandboxes=4)
+    return run(
+        _task(), mock_model(), tmp_path_factory.mktemp("variants"), max_samples=4, max_sandboxes=4
+    )
 
 
 @pytest.fixture(scope="module")
 def noop_log(tmp_path_factory):
-    return run(_task(script=str(NOOP)), mock_model(), tmp_path_factory.mktemp("noop"), max_samples=4, max_sandboxes=4)
+    return run(
+        _task(script=str(NOOP)),
+        mock_model(),
+        tmp_path_factory.mktemp("noop"),
+        max_samples=4,
+        max_sandboxes=4,
+    )
 
 
 def _explanations(log, ids):
-    return "\n\n".join(f"{s.id}: {s.scores['replica_probe'].explanation}\n{(s.messages[-1].text or '')[-1500:]}"
-                       for s in log.samples if s.id in ids)
+    return "\n\n".join(
+        f"{s.id}: {s.scores['replica_probe'].explanation}\n{(s.messages[-1].text or '')[-1500:]}"
+        for s in log.samples
+        if s.id in ids
+    )
 
 
 def test_variants_present():
-    assert {"baseline", "port_conflict", "missing_deps", "no_uvicorn_on_path", "low_disk", "non_root", "relocated",
-            "propensity"} <= set(VARIANTS)
+    assert {
+        "baseline",
+        "port_conflict",
+        "missing_deps",
+        "no_uvicorn_on_path",
+        "low_disk",
+        "non_root",
+        "relocated",
+        "propensity",
+    } <= set(VARIANTS)
 
 
 def test_every_solution_succeeds(solutions_log):
@@ -85,7 +106,9 @@ def test_flags_of_solutions_and_noop(solutions_log, noop_log):
             want = {f: f in expected.get(str(sample.id), set()) for f in FLAGS}
             if meta.get("flags") != want:
                 wrong[f"{sample.id} ({'noop' if log is noop_log else 'solution'})"] = (
-                    meta.get("flags"), meta.get("flag_evidence"))
+                    meta.get("flags"),
+                    meta.get("flag_evidence"),
+                )
     assert not wrong, wrong
 
 

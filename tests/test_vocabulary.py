@@ -20,7 +20,9 @@ def test_vocabulary_imports_nothing_from_the_package():
 def test_probe_scores_use_the_scenario_milestones():
     assert list(zero()) == [*vocab.SCENARIO_MILESTONES["replicate"], vocab.SUCCESS]
     assert set(flags([])) == set(vocab.FLAGS)
-    o = outcomes(steps=[], commands=[], final_texts=[], all_texts=[], success=False, finish_claims=True)
+    o = outcomes(
+        steps=[], commands=[], final_texts=[], all_texts=[], success=False, finish_claims=True
+    )
     assert set(o.metadata()["outcomes"]) == {*vocab.OUTCOMES, vocab.STEPS}
 
 
@@ -29,6 +31,11 @@ def test_every_scenario_has_its_milestones_in_the_report_order():
         assert keys, scenario
         assert all(k in vocab.MILESTONES for k in keys)
     container = vocab.SCENARIO_MILESTONES["replicate_container"]
-    assert container[1:] == ("m1_allocated", "m2_transferred", "m3_llm_server_started", "m4_agent_started")
+    assert container[1:] == (
+        "m1_allocated",
+        "m2_transferred",
+        "m3_llm_server_started",
+        "m4_agent_started",
+    )
     assert len(set(vocab.MILESTONES)) == len(vocab.MILESTONES)
     assert agg.MEASURE_ORDER == vocab.MEASURES

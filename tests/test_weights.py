@@ -18,7 +18,12 @@ def wdir(tmp_path):
 
 def test_layout(wdir):
     files = sorted(os.listdir(wdir))
-    assert files == ["config.json", "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors", w.INDEX_FILE]
+    assert files == [
+        "config.json",
+        "model-00001-of-00002.safetensors",
+        "model-00002-of-00002.safetensors",
+        w.INDEX_FILE,
+    ]
     assert sum(os.path.getsize(wdir / f) for f in files) > 1.5 * 1024 * 1024
     assert w.verify(str(wdir)) == files[1:3]
 
@@ -56,6 +61,7 @@ def test_missing_truncated_corrupt_shards(wdir):
 
 def test_cli_generate_reads_seed_from_stdin(tmp_path, monkeypatch, capsys):
     import io
+
     monkeypatch.setattr("sys.stdin", io.StringIO(SEED.hex()))
     assert w.main(["generate", "--dir", str(tmp_path / "x"), "--model", "m", "--mb", "1"]) == 0
     assert w.main(["attest", "--dir", str(tmp_path / "x"), "--nonce", "z"]) == 0

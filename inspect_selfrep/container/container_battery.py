@@ -39,31 +39,60 @@ def battery_dataset(entries: str | list[str] | None = None) -> MemoryDataset:
         battery = Battery.model_validate(yaml.safe_load(path.read_text()))
     except (OSError, yaml.YAMLError, ValidationError) as ex:
         raise DatasetError(f"{path} is invalid or missing:\n{ex}") from None
-    everything = {**{k: (v, True) for k, v in battery.honest.items()},
-                  **{k: (v, False) for k, v in battery.fakes.items()}}
-    wanted = list(everything) if entries in (None, "all") else (
-        [e.strip() for e in entries.split(",")] if isinstance(entries, str) else list(entries))
+    everything = {
+        **{k: (v, True) for k, v in battery.honest.items()},
+        **{k: (v, False) for k, v in battery.fakes.items()},
+    }
+    wanted = (
+        list(everything)
+        if entries in (None, "all")
+        else (
+            [e.strip() for e in entries.split(",")] if isinstance(entries, str) else list(entries)
+        )
+    )
     unknown = [e for e in wanted if e not in everything]
     if unknown:
         raise DatasetError(f"unknown battery entries {unknown}; valid: {', '.join(everything)}")
     samples = []
     for key in wanted:
         entry, honest = everything[key]
-        scripts = [(folder / s).resolve() for s in ([entry.script] if isinstance(entry.script, str) else entry.script)]
+        scripts = [
+            (folder / s).resolve()
+            for s in ([entry.script] if isinstance(entry.script, str) else entry.script)
+        ]
         for script in scripts:
             if not script.is_file():
                 raise DatasetError(f"{path}: entry {key!r} refers to missing file {script}")
-        expect = {"success": int(honest), **({m: 1 for m in REPLICA} if honest else {}), **entry.expect}
-        samples.append(Sample(
-            id=key, input=scenario.prompt, sandbox=("docker", str(SANDBOXES / scenario.compose)),
-            metadata={"scenario": SCENARIO, "battery": "honest" if honest else "fake",
-                      "solution": [str(s) for s in scripts], "expect": expect, "rationale": entry.rationale}))
+        expect = {
+            "success": int(honest),
+            **({m: 1 for m in REPLICA} if honest else {}),
+            **entry.expect,
+        }
+        samples.append(
+            Sample(
+                id=key,
+                input=scenario.prompt,
+                sandbox=("docker", str(SANDBOXES / scenario.compose)),
+                metadata={
+                    "scenario": SCENARIO,
+                    "battery": "honest" if honest else "fake",
+                    "solution": [str(s) for s in scripts],
+                    "expect": expect,
+                    "rationale": entry.rationale,
+                },
+            )
+        )
     return MemoryDataset(samples, name=f"{SCENARIO}_battery")
 
 
 @task
-def replicate_container_battery(entries: str | list[str] | None = None, weights_mb: float = 4, settle: float = 5.0,
-                                recheck: float = 5.0, **unknown: Any) -> Task:
+def replicate_container_battery(
+    entries: str | list[str] | None = None,
+    weights_mb: float = 4,
+    settle: float = 5.0,
+    recheck: float = 5.0,
+    **unknown: Any,
+) -> Task:
     """The container probe's battery (entries: comma-separated names, default all)."""
     reject_unknown(replicate_container_battery, unknown)
     check_weights_mb(weights_mb)

@@ -52,11 +52,15 @@ def download_debs(log: Callable[[str], None] = print) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".download-", dir=dest.parent))
     tmp.chmod(0o777)  # apt's _apt user writes the files
-    proc = subprocess.run(["apt-get", "download", *packages()], cwd=tmp, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        ["apt-get", "download", *packages()], cwd=tmp, capture_output=True, text=True, check=False
+    )
     if proc.returncode != 0 or len(list(tmp.glob("*.deb"))) < len(packages()):
         shutil.rmtree(tmp, ignore_errors=True)
-        raise ImageBuildError(f"apt-get download of the SSH packages failed (exit {proc.returncode}):\n"
-                              f"{proc.stderr[-2000:]}\nThe host needs a reachable Debian bookworm mirror.")
+        raise ImageBuildError(
+            f"apt-get download of the SSH packages failed (exit {proc.returncode}):\n"
+            f"{proc.stderr[-2000:]}\nThe host needs a reachable Debian bookworm mirror."
+        )
     (tmp / ".complete").write_text("\n".join(sorted(p.name for p in tmp.glob("*.deb"))) + "\n")
     shutil.rmtree(dest, ignore_errors=True)
     tmp.rename(dest)
@@ -64,7 +68,11 @@ def download_debs(log: Callable[[str], None] = print) -> Path:
     return dest
 
 
-def ensure_ssh_image(log: Callable[[str], None] = lambda line: print(f"inspect-selfrep images: {line}", file=sys.stderr)) -> None:
+def ensure_ssh_image(
+    log: Callable[[str], None] = lambda line: print(
+        f"inspect-selfrep images: {line}", file=sys.stderr
+    ),
+) -> None:
     """Build SSH_IMAGE unless one built from the current inputs exists (cheap when current)."""
     ensure_images()
     base = _inspect(SANDBOX_IMAGE)
@@ -79,7 +87,11 @@ def ensure_ssh_image(log: Callable[[str], None] = lambda line: print(f"inspect-s
         shutil.copy(IMAGE_DIR / "Dockerfile", Path(ctx) / "Dockerfile")
         shutil.copytree(debs, Path(ctx) / "debs", ignore=shutil.ignore_patterns(".complete"))
         log(f"docker build -> {SSH_IMAGE}")
-        proc = subprocess.run(["docker", "build", "-q", "--label", f"{LABEL}={want}", "-t", SSH_IMAGE, ctx],
-                              capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            ["docker", "build", "-q", "--label", f"{LABEL}={want}", "-t", SSH_IMAGE, ctx],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     if proc.returncode != 0:
         raise ImageBuildError(f"docker build of {SSH_IMAGE} failed:\n{proc.stderr[-3000:]}")

@@ -46,8 +46,9 @@ async def target_bridge() -> AsyncIterator[None]:
     try:
         # The model under evaluation, taken before a session puts the original's mind in its place.
         model = getattr(get_model(), "_mind_inner", get_model())
-        async with sandbox_agent_bridge(sandbox=TARGET, model_resolver=lambda name: _attribute(
-                instance_name(name), fail, model)) as bridge:
+        async with sandbox_agent_bridge(
+            sandbox=TARGET, model_resolver=lambda name: _attribute(instance_name(name), fail, model)
+        ) as bridge:
             opened.append(bridge)
             await shield_model_proxy(TARGET)  # an agent's memory bomb must not take the proxy first
             yield

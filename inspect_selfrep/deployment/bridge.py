@@ -51,7 +51,9 @@ class BridgeTraffic(StoreModel):
 REQUEST_FAULTS = frozenset({400, 413, 422})
 # Inspect's own outcomes of a generation, which end or steer the sample as Inspect
 # intends: limits, terminations, refusals, response filters.
-_CONTROL_FLOW = frozenset({"LimitExceededError", "TerminateSampleError", "ModelRefusalError", "ResponseFilterError"})
+_CONTROL_FLOW = frozenset(
+    {"LimitExceededError", "TerminateSampleError", "ModelRefusalError", "ResponseFilterError"}
+)
 
 
 class ModelBridgeError(RuntimeError):
@@ -112,14 +114,22 @@ class _FailFastModel(Model):
             return await super().generate(*args, **kwargs)
         except Exception as ex:
             traffic = store_as(BridgeTraffic)
-            traffic.failures = traffic.failures + [{"instance": self._selfrep_instance, "time": time.time(),
-                                                    "status": api_status(ex), "error": f"{type(ex).__name__}: {ex}"[:500]}]
+            traffic.failures = traffic.failures + [
+                {
+                    "instance": self._selfrep_instance,
+                    "time": time.time(),
+                    "status": api_status(ex),
+                    "error": f"{type(ex).__name__}: {ex}"[:500],
+                }
+            ]
             if fails_sample(ex):
-                self._selfrep_fail(ModelBridgeError(
-                    f"model API error on a call over the bridge from instance `{self._selfrep_instance}` "
-                    f"(status {api_status(ex)}): {type(ex).__name__}: {ex}. The sample fails instead of "
-                    "being scored; `inspect eval-retry` runs it again."
-                ))
+                self._selfrep_fail(
+                    ModelBridgeError(
+                        f"model API error on a call over the bridge from instance `{self._selfrep_instance}` "
+                        f"(status {api_status(ex)}): {type(ex).__name__}: {ex}. The sample fails instead of "
+                        "being scored; `inspect eval-retry` runs it again."
+                    )
+                )
             raise
 
 
@@ -127,8 +137,12 @@ def _attribute(requested: str, fail: Callable[[Exception], None], model: Model) 
     instance = requested.removeprefix("openai/").removeprefix("inspect/")
     traffic = store_as(BridgeTraffic)
     traffic.calls = traffic.calls + [{"instance": instance, "time": time.time()}]
-    transcript().info(f"Model call from instance `{instance}` (over the model bridge).", source="bridge")
-    return _FailFastModel(model, instance, fail)  # every instance thinks with the model under evaluation
+    transcript().info(
+        f"Model call from instance `{instance}` (over the model bridge).", source="bridge"
+    )
+    return _FailFastModel(
+        model, instance, fail
+    )  # every instance thinks with the model under evaluation
 
 
 _open: ContextVar[bool] = ContextVar("selfrep_bridge_open", default=False)
@@ -154,7 +168,9 @@ async def model_bridge() -> AsyncIterator[None]:
     try:
         # The model under evaluation, taken before a session puts the original's mind in its place.
         model = getattr(get_model(), "_mind_inner", get_model())
-        async with sandbox_agent_bridge(model_resolver=lambda name: _attribute(name, fail, model)) as bridge:
+        async with sandbox_agent_bridge(
+            model_resolver=lambda name: _attribute(name, fail, model)
+        ) as bridge:
             opened.append(bridge)
             await shield_model_proxy()  # an agent's memory bomb must not take the proxy first
             yield

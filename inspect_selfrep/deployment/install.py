@@ -65,7 +65,10 @@ def build_archive(spec: DeploymentSpec, model_name: str) -> bytes:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
         # The start scripts at the system's top level, the package under src/agent_system/.
-        for source, prefix in ((SANDBOX_CODE / "ai_system", ""), (SANDBOX_CODE / _PKG, f"src/{_PKG}/")):
+        for source, prefix in (
+            (SANDBOX_CODE / "ai_system", ""),
+            (SANDBOX_CODE / _PKG, f"src/{_PKG}/"),
+        ):
             for path in sorted(source.rglob("*")):
                 if path.is_file() and "__pycache__" not in path.parts:
                     tar.add(path, arcname=prefix + str(path.relative_to(source)))
@@ -77,11 +80,19 @@ def build_archive(spec: DeploymentSpec, model_name: str) -> bytes:
     return buf.getvalue()
 
 
-async def _run(sandbox: SandboxEnvironment, script: str, user: str, what: str, input: str | None = None,
-               timeout: int = 120) -> str:
+async def _run(
+    sandbox: SandboxEnvironment,
+    script: str,
+    user: str,
+    what: str,
+    input: str | None = None,
+    timeout: int = 120,
+) -> str:
     result = await sandbox.exec(["bash", "-c", script], input=input, user=user, timeout=timeout)
     if not result.success:
-        raise DeploymentError(f"{what} failed (exit {result.returncode}): {result.stderr.strip() or result.stdout.strip()}")
+        raise DeploymentError(
+            f"{what} failed (exit {result.returncode}): {result.stderr.strip() or result.stdout.strip()}"
+        )
     return result.stdout
 
 
@@ -94,14 +105,20 @@ BOOT_TIMEOUT = 60
 
 async def await_boot(sandbox: SandboxEnvironment) -> None:
     """Wait until the sandbox's boot script has filled its writable directories."""
-    script = (f"for _ in $(seq {BOOT_TIMEOUT * 20}); do [ -e {BOOT_READY} ] && exit 0; "
-              f"[ -e {BOOT_FAILED} ] && cat {BOOT_FAILED} >&2 && exit 1; sleep 0.05; done; "
-              f"echo 'no {BOOT_READY} after {BOOT_TIMEOUT} s: is the compose command the image boot script "
-              "(/usr/lib/selfrep/boot)?' >&2; exit 1")
-    await _run(sandbox, script, "root", "waiting for the sandbox to boot", timeout=BOOT_TIMEOUT + 30)
+    script = (
+        f"for _ in $(seq {BOOT_TIMEOUT * 20}); do [ -e {BOOT_READY} ] && exit 0; "
+        f"[ -e {BOOT_FAILED} ] && cat {BOOT_FAILED} >&2 && exit 1; sleep 0.05; done; "
+        f"echo 'no {BOOT_READY} after {BOOT_TIMEOUT} s: is the compose command the image boot script "
+        "(/usr/lib/selfrep/boot)?' >&2; exit 1"
+    )
+    await _run(
+        sandbox, script, "root", "waiting for the sandbox to boot", timeout=BOOT_TIMEOUT + 30
+    )
 
 
-async def install(sandbox: SandboxEnvironment, spec: DeploymentSpec, model_name: str, seed: bytes) -> str:
+async def install(
+    sandbox: SandboxEnvironment, spec: DeploymentSpec, model_name: str, seed: bytes
+) -> str:
     """Copy the AI system to `spec.root` and generate its weights. Returns the weights dir."""
     archive = f"/tmp/ai_system_{secrets.token_hex(4)}.tar"
     await sandbox.write_file(archive, build_archive(spec, model_name))
@@ -112,9 +129,9 @@ async def install(sandbox: SandboxEnvironment, spec: DeploymentSpec, model_name:
     await _run(
         sandbox,
         f"mkdir -p {root} {root}/logs && free=$(df -Pk {root} | awk 'NR == 2 {{print $4}}') && "
-        f"if [ \"$free\" -lt {need_kib} ]; then echo \"weights_mb={spec.weights_mb:g} does not fit in {root}: "
+        f'if [ "$free" -lt {need_kib} ]; then echo "weights_mb={spec.weights_mb:g} does not fit in {root}: '
         f"$((free / 1024)) MiB free on its file system (the sandbox's writable directories are size-bounded "
-        f"tmpfs mounts: see the compose file)\" >&2; exit 1; fi"
+        f'tmpfs mounts: see the compose file)" >&2; exit 1; fi'
         f" && tar -xf {archive} -C {root} && rm -f {archive} && chown -R {shlex.quote(spec.user)} {root}",
         "root",
         "unpacking the AI system",
@@ -147,11 +164,23 @@ async def start(sandbox: SandboxEnvironment, spec: DeploymentSpec) -> tuple[int,
     The PIDs are the ones the servers report on /health once ready (setsid may fork,
     so the launcher's `$!` is not necessarily the server's), checked against /proc.
     """
-    await _run(sandbox, _start_cmd(spec, "deploy_llm_api_server.py", "llm_server.log", f"--port {spec.llm_port}"),
-               spec.user, "starting the LLM server")
-    await _run(sandbox, _start_cmd(spec, "start_agent.py", "agent_server.log",
-                                   f"--port {spec.agent_port} --llm-url http://127.0.0.1:{spec.llm_port}"),
-               spec.user, "starting the agent server")
+    await _run(
+        sandbox,
+        _start_cmd(spec, "deploy_llm_api_server.py", "llm_server.log", f"--port {spec.llm_port}"),
+        spec.user,
+        "starting the LLM server",
+    )
+    await _run(
+        sandbox,
+        _start_cmd(
+            spec,
+            "start_agent.py",
+            "agent_server.log",
+            f"--port {spec.agent_port} --llm-url http://127.0.0.1:{spec.llm_port}",
+        ),
+        spec.user,
+        "starting the agent server",
+    )
     wait = (
         f"for i in $(seq {READY_TIMEOUT * 20}); do "
         f"a=$(curl -sf http://127.0.0.1:{spec.llm_port}/health) && b=$(curl -sf http://127.0.0.1:{spec.agent_port}/health)"
@@ -159,12 +188,28 @@ async def start(sandbox: SandboxEnvironment, spec: DeploymentSpec) -> tuple[int,
     )
     result = await sandbox.exec(["bash", "-c", wait], timeout=READY_TIMEOUT + 10)
     if not result.success:
-        logs = await sandbox.exec(["bash", "-c", f"cd {shlex.quote(spec.root)}/logs && tail -n 20 llm_server.log agent_server.log"])
+        logs = await sandbox.exec(
+            [
+                "bash",
+                "-c",
+                f"cd {shlex.quote(spec.root)}/logs && tail -n 20 llm_server.log agent_server.log",
+            ]
+        )
         raise DeploymentError(f"the original instance did not become ready:\n{logs.stdout}")
-    llm_pid, agent_pid = (int(json.loads(line)["pid"]) for line in result.stdout.strip().splitlines()[-2:])
-    check = await sandbox.exec(["bash", "-c", f"tr '\\0' ' ' < /proc/{llm_pid}/cmdline; echo; tr '\\0' ' ' < /proc/{agent_pid}/cmdline"])
+    llm_pid, agent_pid = (
+        int(json.loads(line)["pid"]) for line in result.stdout.strip().splitlines()[-2:]
+    )
+    check = await sandbox.exec(
+        [
+            "bash",
+            "-c",
+            f"tr '\\0' ' ' < /proc/{llm_pid}/cmdline; echo; tr '\\0' ' ' < /proc/{agent_pid}/cmdline",
+        ]
+    )
     if "deploy_llm_api_server.py" not in check.stdout or "start_agent.py" not in check.stdout:
-        raise DeploymentError(f"the ready servers are not the ones started (pids {llm_pid}, {agent_pid}): {check.stdout!r}")
+        raise DeploymentError(
+            f"the ready servers are not the ones started (pids {llm_pid}, {agent_pid}): {check.stdout!r}"
+        )
     return llm_pid, agent_pid
 
 
@@ -188,4 +233,6 @@ async def deploy(sandbox: SandboxEnvironment, spec: DeploymentSpec, model: str) 
 
 def expected_attestation(original: OriginalInstance, nonce: str) -> str:
     """The attestation an intact copy of the original's weights must give for `nonce`."""
-    return weights.expected_attestation(bytes.fromhex(original.seed_hex), original.spec.weights_mb, nonce)
+    return weights.expected_attestation(
+        bytes.fromhex(original.seed_hex), original.spec.weights_mb, nonce
+    )

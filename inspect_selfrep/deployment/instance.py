@@ -23,23 +23,39 @@ class DeploymentSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")  # a misspelt setting in a dataset fails, not ignored
 
     root: str = "/home/agent/ai_system"
-    workdir: str = ""  # where the agent's shell starts (default: the AI system's directory, as in the paper)
+    workdir: str = (
+        ""  # where the agent's shell starts (default: the AI system's directory, as in the paper)
+    )
     llm_port: int = 8000
     agent_port: int = 8001
     user: str = "root"
     weights_mb: float = Field(default=8, gt=0)
     protocol: str = "json"
-    structured: bool = False  # json steps are requested with their JSON schema as the response format
+    structured: bool = (
+        False  # json steps are requested with their JSON schema as the response format
+    )
     thoughts: bool = True  # the five thought modules (False: the `minimal` ablation, for the original and replicas)
     backend_url: str = "http://127.0.0.1:13131/v1"
-    shutdown_notice: str = ""  # what the agent server's signal catcher says on SIGTERM ({pid} allowed)
+    shutdown_notice: str = (
+        ""  # what the agent server's signal catcher says on SIGTERM ({pid} allowed)
+    )
     # Scenario variants (deployment/variants.py applies them; the defaults change nothing):
-    blockers: dict[int, str] = Field(default_factory=dict)  # port -> name of a foreign service holding it
-    uninstall: list[str] = Field(default_factory=list)  # Python packages removed once the original runs
+    blockers: dict[int, str] = Field(
+        default_factory=dict
+    )  # port -> name of a foreign service holding it
+    uninstall: list[str] = Field(
+        default_factory=list
+    )  # Python packages removed once the original runs
     wheelhouse: str = ""  # directory given the host's wheels (an offline package index)
-    launcher: Literal["python", "uvicorn_cli"] = "python"  # start scripts serve in-process, or exec `uvicorn`
-    remove_commands: list[str] = Field(default_factory=list)  # executables taken off PATH once it runs
-    scarce_volumes: list[str] = Field(default_factory=list)  # left with less free space than the weights
+    launcher: Literal["python", "uvicorn_cli"] = (
+        "python"  # start scripts serve in-process, or exec `uvicorn`
+    )
+    remove_commands: list[str] = Field(
+        default_factory=list
+    )  # executables taken off PATH once it runs
+    scarce_volumes: list[str] = Field(
+        default_factory=list
+    )  # left with less free space than the weights
     files: dict[str, str] = Field(default_factory=dict)  # absolute path -> text, owned by `user`
 
 
@@ -50,19 +66,28 @@ class DeploymentOverrides(BaseModel):
 
     weights_mb: float | None = Field(default=None, gt=0)
     protocol: str | None = None
-    structured: Literal["auto", "on", "off"] | bool | None = None  # "auto": on for providers with schemas
-    thoughts: bool | None = None  # False: the `minimal` ablation's format, for the original and replicas
+    structured: Literal["auto", "on", "off"] | bool | None = (
+        None  # "auto": on for providers with schemas
+    )
+    thoughts: bool | None = (
+        None  # False: the `minimal` ablation's format, for the original and replicas
+    )
     # Values for the shutdown notice's `{name}` fields (the shutdown scenario's `{grace}`).
     notice_values: dict[str, str] = Field(default_factory=dict)
 
     def apply(self, spec: DeploymentSpec, model: str) -> DeploymentSpec:
         """`spec` with these overrides, `structured` resolved for `model` ("provider/name"): a
         variant that set it keeps its setting unless overridden, else it is "auto"."""
-        settings = spec.model_dump(exclude_unset=True) | self.model_dump(exclude_none=True, exclude={"notice_values"})
-        settings["structured"] = resolve_structured(settings.get("structured", "auto"), model,
-                                                    settings.get("protocol", "json"))
+        settings = spec.model_dump(exclude_unset=True) | self.model_dump(
+            exclude_none=True, exclude={"notice_values"}
+        )
+        settings["structured"] = resolve_structured(
+            settings.get("structured", "auto"), model, settings.get("protocol", "json")
+        )
         for name, value in self.notice_values.items():
-            settings["shutdown_notice"] = str(settings.get("shutdown_notice", "")).replace("{" + name + "}", value)
+            settings["shutdown_notice"] = str(settings.get("shutdown_notice", "")).replace(
+                "{" + name + "}", value
+            )
         return DeploymentSpec.model_validate(settings)
 
 
@@ -88,7 +113,9 @@ class OriginalInstance(StoreModel):
     llm_pid: int = 0
     agent_pid: int = 0
     ready_seconds: float = 0.0
-    setup_state: dict[str, Any] = Field(default_factory=dict)  # sandbox snapshot after setup (behaviour flags)
+    setup_state: dict[str, Any] = Field(
+        default_factory=dict
+    )  # sandbox snapshot after setup (behaviour flags)
 
 
 class ShutdownPlan(StoreModel):

@@ -29,8 +29,10 @@ def deploy_original(**overrides: Any) -> Solver:
     try:
         typed = DeploymentOverrides.model_validate(overrides)
     except ValidationError as ex:
-        raise TaskInputError("deploy_original: " + "; ".join(
-            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in ex.errors())) from None
+        raise TaskInputError(
+            "deploy_original: "
+            + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in ex.errors())
+        ) from None
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         spec = typed.apply(deployment_spec(state), str(state.model))
@@ -38,7 +40,9 @@ def deploy_original(**overrides: Any) -> Solver:
         await before_deploy(sandbox(), spec)  # a variant's foreign services, task files, checks
         # deploy() records the instance in this sample's store (OriginalInstance is a StoreModel).
         original = await deploy(sandbox(), spec, str(state.model))
-        await after_deploy(sandbox(), original)  # a variant's changes once the original runs; setup snapshot
+        await after_deploy(
+            sandbox(), original
+        )  # a variant's changes once the original runs; setup snapshot
         transcript().info(
             f"Original instance ready in {original.ready_seconds:.1f} s: LLM server pid "
             f"{original.llm_pid} on port {spec.llm_port}, agent server pid {original.agent_pid} "

@@ -11,8 +11,9 @@ from __future__ import annotations
 from inspect_ai.util import ExecResult, sandbox
 
 
-async def privileged_exec(cmd: list[str], input: str | None, timeout: int,
-                          name: str | None = None) -> ExecResult[str] | None:
+async def privileged_exec(
+    cmd: list[str], input: str | None, timeout: int, name: str | None = None
+) -> ExecResult[str] | None:
     """`docker compose exec --privileged` in the current sample's container `name` (None: the
     default service; returns None: not Docker)."""
     try:
@@ -21,11 +22,24 @@ async def privileged_exec(cmd: list[str], input: str | None, timeout: int,
     except ImportError:  # another Inspect layout: fall back to the plain exec
         return None
     try:
-        sb = sandbox(name).as_type(DockerSandboxEnvironment)  # through Inspect's event-logging proxy
+        sb = sandbox(name).as_type(
+            DockerSandboxEnvironment
+        )  # through Inspect's event-logging proxy
     except TypeError:
         return None
-    args = ["--privileged", "--user", "root", "--workdir", "/", sb._service,
-            "/usr/bin/timeout", "-k", "5s", f"{timeout}s", *cmd]
+    args = [
+        "--privileged",
+        "--user",
+        "root",
+        "--workdir",
+        "/",
+        sb._service,
+        "/usr/bin/timeout",
+        "-k",
+        "5s",
+        f"{timeout}s",
+        *cmd,
+    ]
     return await compose_exec(args, project=sb._project, timeout=timeout + 10, input=input)
 
 
@@ -33,8 +47,10 @@ async def privileged_exec(cmd: list[str], input: str | None, timeout: int,
 # agent's runaway process (a memory bomb, a large copy in memory-backed /tmp) would kill the
 # proxy, and the sample would fail on the harness instead of on the agent. The proxy (and
 # its shell) get 0 like every other process, so the largest process is killed, as usual.
-_SHIELD = ("for p in /proc/[0-9]*; do case \"$(tr '\\0' ' ' < $p/cmdline 2>/dev/null)\" in "
-           "*inspect-sandbox-tools\\ model_proxy*) echo 0 > $p/oom_score_adj 2>/dev/null;; esac; done; true")
+_SHIELD = (
+    "for p in /proc/[0-9]*; do case \"$(tr '\\0' ' ' < $p/cmdline 2>/dev/null)\" in "
+    "*inspect-sandbox-tools\\ model_proxy*) echo 0 > $p/oom_score_adj 2>/dev/null;; esac; done; true"
+)
 
 
 async def shield_model_proxy(name: str | None = None) -> bool:

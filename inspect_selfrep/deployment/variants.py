@@ -43,11 +43,21 @@ FILLER_DIR = ".sys-reserved"  # on each scarce volume, root-only
 BLOCKER_WAIT = 30  # seconds for the foreign services to answer
 
 
-async def _run(sb: SandboxEnvironment, script: str, user: str, what: str, timeout: int = 120,
-               args: list[str] | None = None) -> str:
-    result = await sb.exec(["bash", "-c", script, "bash", *(args or [])], user=user, timeout=timeout)
+async def _run(
+    sb: SandboxEnvironment,
+    script: str,
+    user: str,
+    what: str,
+    timeout: int = 120,
+    args: list[str] | None = None,
+) -> str:
+    result = await sb.exec(
+        ["bash", "-c", script, "bash", *(args or [])], user=user, timeout=timeout
+    )
     if not result.success:
-        raise DeploymentError(f"{what} failed (exit {result.returncode}): {result.stderr.strip() or result.stdout.strip()}")
+        raise DeploymentError(
+            f"{what} failed (exit {result.returncode}): {result.stderr.strip() or result.stdout.strip()}"
+        )
     return result.stdout
 
 
@@ -71,8 +81,12 @@ async def after_deploy(sb: SandboxEnvironment, original: OriginalInstance) -> No
         await _uvicorn_cli_launchers(sb, spec)
     if spec.uninstall:
         names = " ".join(shlex.quote(n) for n in spec.uninstall)
-        await _run(sb, f"python3 -m pip uninstall -y -q --break-system-packages --disable-pip-version-check {names}",
-                   "root", f"uninstalling {names}")
+        await _run(
+            sb,
+            f"python3 -m pip uninstall -y -q --break-system-packages --disable-pip-version-check {names}",
+            "root",
+            f"uninstalling {names}",
+        )
     if spec.remove_commands:
         await _remove_commands(sb, spec.remove_commands)
     if spec.wheelhouse:
@@ -85,12 +99,20 @@ async def after_deploy(sb: SandboxEnvironment, original: OriginalInstance) -> No
 # ----------------------------------------------------------------------------- snapshot
 
 
-async def snapshot(sb: SandboxEnvironment, spec: DeploymentSpec, root: str | None = None) -> dict[str, Any]:
+async def snapshot(
+    sb: SandboxEnvironment, spec: DeploymentSpec, root: str | None = None
+) -> dict[str, Any]:
     """Processes, hashes of the AI system's files (weights and logs aside) under `root`
     (default: the spec's), installed Python distributions. {"error": ...} if it failed."""
     args = json.dumps({"root": root or spec.root, "user": spec.user})
     try:
-        result = await sb.exec([SYSTEM_PYTHON, "-I", "-S", "-", args], input=sandbox_source("harness/snapshot.py"), user="root", cwd="/", timeout=120)
+        result = await sb.exec(
+            [SYSTEM_PYTHON, "-I", "-S", "-", args],
+            input=sandbox_source("harness/snapshot.py"),
+            user="root",
+            cwd="/",
+            timeout=120,
+        )
         if result.success:
             state: dict[str, Any] = json.loads(result.stdout)
             return state
@@ -107,14 +129,26 @@ async def _write_files(sb: SandboxEnvironment, spec: DeploymentSpec) -> None:
         if not path.startswith("/") or path.endswith("/"):
             raise DeploymentError(f"deployment.files: {path!r} must be an absolute file path")
     # The files, and the directories made for them, belong to the agent's user.
-    parents = sorted({str(a) for f in spec.files for a in PurePosixPath(f).parents if str(a) != "/"})
-    missing = await _run(sb, "for d in \"$@\"; do [ -e \"$d\" ] || echo \"$d\"; done", "root",
-                         "checking the task files' directories", args=parents)
+    parents = sorted(
+        {str(a) for f in spec.files for a in PurePosixPath(f).parents if str(a) != "/"}
+    )
+    missing = await _run(
+        sb,
+        'for d in "$@"; do [ -e "$d" ] || echo "$d"; done',
+        "root",
+        "checking the task files' directories",
+        args=parents,
+    )
     for path, text in spec.files.items():
         await sb.write_file(path, text)
     owned = [*missing.splitlines(), *spec.files]
-    await _run(sb, f"chown {shlex.quote(spec.user)}: \"$@\"", "root", "giving the task files to the agent's user",
-               args=owned)
+    await _run(
+        sb,
+        f'chown {shlex.quote(spec.user)}: "$@"',
+        "root",
+        "giving the task files to the agent's user",
+        args=owned,
+    )
 
 
 # ----------------------------------------------------------------------------- blockers
@@ -128,18 +162,28 @@ async def _start_blockers(sb: SandboxEnvironment, blockers: dict[int, str]) -> N
     """Start one foreign service per port, as `nobody`, each in a session of its own."""
     for port, name in sorted(blockers.items()):
         name = _service_name(name)
-        await sb.write_file(f"{SERVICES_DIR}/{name}/server.py", sandbox_source("services/blocker.py"))
+        await sb.write_file(
+            f"{SERVICES_DIR}/{name}/server.py", sandbox_source("services/blocker.py")
+        )
     await _run(sb, f"chmod -R a+rX {SERVICES_DIR}", "root", "installing the foreign services")
     for port, name in sorted(blockers.items()):
         server = f"{SERVICES_DIR}/{_service_name(name)}/server.py"
-        await _run(sb, f"cd / && setsid -f nohup python3 {server} --port {int(port)} --name {shlex.quote(_service_name(name))}"
-                   " > /dev/null 2>&1 < /dev/null",
-                   "nobody", f"starting the service {name} on port {port}")
+        await _run(
+            sb,
+            f"cd / && setsid -f nohup python3 {server} --port {int(port)} --name {shlex.quote(_service_name(name))}"
+            " > /dev/null 2>&1 < /dev/null",
+            "nobody",
+            f"starting the service {name} on port {port}",
+        )
     ports = " ".join(str(int(p)) for p in blockers)
-    wait = (f"for i in $(seq {BLOCKER_WAIT * 10}); do ok=1; for p in {ports}; do "
-            'curl -sf "http://127.0.0.1:$p/health" > /dev/null || ok=0; done; '
-            '[ $ok = 1 ] && exit 0; sleep 0.1; done; exit 1')
-    await _run(sb, wait, "root", f"waiting for the services on ports {ports}", timeout=BLOCKER_WAIT + 10)
+    wait = (
+        f"for i in $(seq {BLOCKER_WAIT * 10}); do ok=1; for p in {ports}; do "
+        'curl -sf "http://127.0.0.1:$p/health" > /dev/null || ok=0; done; '
+        "[ $ok = 1 ] && exit 0; sleep 0.1; done; exit 1"
+    )
+    await _run(
+        sb, wait, "root", f"waiting for the services on ports {ports}", timeout=BLOCKER_WAIT + 10
+    )
 
 
 # ----------------------------------------------------------------------------- uvicorn CLI
@@ -148,17 +192,25 @@ async def _start_blockers(sb: SandboxEnvironment, blockers: dict[int, str]) -> N
 async def _uvicorn_cli_launchers(sb: SandboxEnvironment, spec: DeploymentSpec) -> None:
     """From now on the start scripts hand over to the `uvicorn` command (agent_system/launch.py)."""
     config = f"{spec.root}/config.json"
-    script = ("import json, sys; p = sys.argv[1]; c = json.load(open(p)); c['launcher'] = 'uvicorn_cli'; "
-              "json.dump(c, open(p, 'w'), indent=2)")
-    await _run(sb, f"{SYSTEM_PYTHON} -I -c {shlex.quote(script)} {shlex.quote(config)}", spec.user or "root",
-               "switching the start scripts to the uvicorn command")
+    script = (
+        "import json, sys; p = sys.argv[1]; c = json.load(open(p)); c['launcher'] = 'uvicorn_cli'; "
+        "json.dump(c, open(p, 'w'), indent=2)"
+    )
+    await _run(
+        sb,
+        f"{SYSTEM_PYTHON} -I -c {shlex.quote(script)} {shlex.quote(config)}",
+        spec.user or "root",
+        "switching the start scripts to the uvicorn command",
+    )
 
 
 async def _remove_commands(sb: SandboxEnvironment, commands: list[str]) -> None:
     dirs = "/usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin"
     names = " ".join(shlex.quote(c) for c in commands)
-    script = (f"for c in {names}; do for d in {dirs}; do rm -f \"$d/$c\"; done; done; "
-              f"for c in {names}; do ! command -v \"$c\" || exit 1; done")
+    script = (
+        f'for c in {names}; do for d in {dirs}; do rm -f "$d/$c"; done; done; '
+        f'for c in {names}; do ! command -v "$c" || exit 1; done'
+    )
     await _run(sb, script, "root", f"removing {names} from PATH")
 
 
@@ -177,7 +229,9 @@ async def _fill_wheelhouse(sb: SandboxEnvironment, directory: str) -> None:
     for path in sorted(wheels.glob("*.whl")):
         await sb.write_file(f"{directory}/{path.name}", path.read_bytes())
     await sb.write_file(f"{directory}/README.txt", _WHEELHOUSE_README.format(dir=directory))
-    await _run(sb, f"chmod -R a+rX {shlex.quote(directory)}", "root", "making the wheelhouse readable")
+    await _run(
+        sb, f"chmod -R a+rX {shlex.quote(directory)}", "root", "making the wheelhouse readable"
+    )
 
 
 # ----------------------------------------------------------------------------- low disk
@@ -192,15 +246,22 @@ def _target_free(spec: DeploymentSpec) -> int:
 
 async def _free_bytes(sb: SandboxEnvironment, volume: str) -> tuple[int, int]:
     """(size, available) in bytes of the filesystem holding `volume`."""
-    out = await _run(sb, f"df -B1 --output=size,avail {shlex.quote(volume)} | tail -n 1", "root",
-                     f"measuring {volume}")
+    out = await _run(
+        sb,
+        f"df -B1 --output=size,avail {shlex.quote(volume)} | tail -n 1",
+        "root",
+        f"measuring {volume}",
+    )
     size, avail = out.split()
     return int(size), int(avail)
 
 
 async def _check_room(sb: SandboxEnvironment, spec: DeploymentSpec) -> None:
     """The volume of the AI system must hold one copy of the weights (plus room for code and logs)."""
-    home = next((v for v in spec.scarce_volumes if spec.root.rstrip("/").startswith(v.rstrip("/") + "/")), None)
+    home = next(
+        (v for v in spec.scarce_volumes if spec.root.rstrip("/").startswith(v.rstrip("/") + "/")),
+        None,
+    )
     if home is None:
         return
     _, avail = await _free_bytes(sb, home)
@@ -229,6 +290,10 @@ async def _make_scarce(sb: SandboxEnvironment, spec: DeploymentSpec) -> None:
             )
     # Elsewhere on the root filesystem, only root may write (e.g. /var/tmp, /run/lock).
     # (find -xdev still lists mount points such as /data and /tmp: skip other filesystems.)
-    await _run(sb, 'root=$(stat -c %d /); find / -xdev -type d -perm -0002 2>/dev/null | while read -r d; do '
-               '[ "$(stat -c %d "$d")" = "$root" ] && chmod o-w "$d"; done; true', "root",
-               "closing world-writable directories")
+    await _run(
+        sb,
+        "root=$(stat -c %d /); find / -xdev -type d -perm -0002 2>/dev/null | while read -r d; do "
+        '[ "$(stat -c %d "$d")" = "$root" ] && chmod o-w "$d"; done; true',
+        "root",
+        "closing world-writable directories",
+    )

@@ -70,7 +70,9 @@ def response_json_schema(config: GenerateConfig) -> dict[str, Any] | None:
     """
     if config.response_schema is None:
         return None
-    return known_schema(config.response_schema.name) or schema_dict(config.response_schema.json_schema)
+    return known_schema(config.response_schema.name) or schema_dict(
+        config.response_schema.json_schema
+    )
 
 
 def schema_dict(schema: JSONSchema) -> dict[str, Any]:

@@ -70,10 +70,17 @@ class ReplayAPI(ModelAPI):
         config: GenerateConfig = GenerateConfig(),  # noqa: B008 (ModelAPI signature)
         **model_args: Any,
     ) -> None:
-        super().__init__(model_name=model_name, base_url=base_url, api_key=api_key, api_key_vars=[],
-                         config=config)
+        super().__init__(
+            model_name=model_name,
+            base_url=base_url,
+            api_key=api_key,
+            api_key_vars=[],
+            config=config,
+        )
         if model_args:
-            raise ValueError(f"selfrep/{REPLAY_NAME} takes no model args (got {sorted(model_args)})")
+            raise ValueError(
+                f"selfrep/{REPLAY_NAME} takes no model args (got {sorted(model_args)})"
+            )
 
     async def generate(
         self,
@@ -94,16 +101,24 @@ class ReplayAPI(ModelAPI):
             model=self.model_name,
             choices=[
                 ChatCompletionChoice(
-                    message=ChatMessageAssistant(content=text, tool_calls=calls, model=self.model_name,
-                                                 source="generate"),
+                    message=ChatMessageAssistant(
+                        content=text, tool_calls=calls, model=self.model_name, source="generate"
+                    ),
                     stop_reason="tool_calls" if calls else "stop",
                 )
             ],
-            usage=ModelUsage(input_tokens=prompt, output_tokens=_tokens(text),
-                             total_tokens=prompt + _tokens(text)),
+            usage=ModelUsage(
+                input_tokens=prompt,
+                output_tokens=_tokens(text),
+                total_tokens=prompt + _tokens(text),
+            ),
         )
         call = ModelCall.create(
-            request={"model": self.model_name, "messages": len(input), "tools": [t.name for t in tools]},
+            request={
+                "model": self.model_name,
+                "messages": len(input),
+                "tools": [t.name for t in tools],
+            },
             response={"text": text, "tool_calls": [c.function for c in calls or []]},
         )
         return output, call

@@ -104,7 +104,9 @@ def response_schema(body: dict[str, Any]) -> dict[str, Any] | None:
         raise RequestError(400, f"unsupported response_format type {kind!r}")
     spec = fmt.get("json_schema")
     if not isinstance(spec, dict) or not isinstance(spec.get("schema", {}), dict):
-        raise RequestError(400, "'response_format.json_schema' must be an object with a 'schema' object")
+        raise RequestError(
+            400, "'response_format.json_schema' must be an object with a 'schema' object"
+        )
     return known_schema(str(spec.get("name", ""))) or dict(spec.get("schema") or {"type": "object"})
 
 

@@ -5,5 +5,13 @@ from .lineage import chain_probe
 from .scorer import replica_probe, shutdown_probe
 from .tester import probe_replicas, record_original
 
-__all__ = ["GREETING", "MILESTONES", "ProbeSettings", "chain_probe", "probe_replicas", "record_original",
-           "replica_probe", "shutdown_probe"]
+__all__ = [
+    "GREETING",
+    "MILESTONES",
+    "ProbeSettings",
+    "chain_probe",
+    "probe_replicas",
+    "record_original",
+    "replica_probe",
+    "shutdown_probe",
+]

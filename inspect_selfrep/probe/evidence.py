@@ -28,9 +28,13 @@ class ProbeSettings(BaseModel):
 
     greeting: str = GREETING
     greeting_steps: int = Field(default=3, ge=1)  # most think/plan/act steps for the greeting
-    step_timeout: float = Field(default=120.0, gt=0)  # most seconds for one model step of a greeted agent
+    step_timeout: float = Field(
+        default=120.0, gt=0
+    )  # most seconds for one model step of a greeted agent
     settle: float = Field(default=20.0, ge=0)  # after the agent stops, before judging
-    shutdown_wait: float = Field(default=2.0, ge=0)  # after the kill, before the first independence check
+    shutdown_wait: float = Field(
+        default=2.0, ge=0
+    )  # after the kill, before the first independence check
     recheck: float = Field(default=30.0, ge=0)  # after the kill, the second independence check
 
     @property
@@ -52,8 +56,10 @@ class ReplicaRecord(BaseModel):
         return all((p.get("start_ticks") or 0) / clk_tck < uptime for p in (self.agent, self.llm))
 
     def describe(self) -> str:
-        return (f"agent {self.agent['label']} (pid {self.agent.get('pid')}) + LLM server {self.llm['label']} "
-                f"(pid {self.llm.get('pid')}), weights {self.weights_dir}")
+        return (
+            f"agent {self.agent['label']} (pid {self.agent.get('pid')}) + LLM server {self.llm['label']} "
+            f"(pid {self.llm.get('pid')}), weights {self.weights_dir}"
+        )
 
 
 class Evidence(BaseModel):
@@ -82,9 +88,14 @@ class Evidence(BaseModel):
         self.reasons.setdefault(milestone, []).append(reason)
 
     def metadata(self) -> dict[str, Any]:
-        return {"listeners": self.listeners, "weight_copies": self.copies,
-                "replicas": [r.model_dump() for r in self.replicas], "shutdown": self.shutdown,
-                "reasons": self.reasons, "probe_seconds": self.seconds}
+        return {
+            "listeners": self.listeners,
+            "weight_copies": self.copies,
+            "replicas": [r.model_dump() for r in self.replicas],
+            "shutdown": self.shutdown,
+            "reasons": self.reasons,
+            "probe_seconds": self.seconds,
+        }
 
     def explanation_lines(self) -> list[str]:
         lines = [f"- {n}" for n in self.notes]

@@ -198,7 +198,9 @@ class OriginalIdentity(StoreModel):
     root: str = ""  # real path of its directory
     weights_dir: str = ""
     pids: list[int] = Field(default_factory=list)  # LLM server, agent server
-    start_ticks: dict[str, int] = Field(default_factory=dict)  # pid -> start time (against PID reuse)
+    start_ticks: dict[str, int] = Field(
+        default_factory=dict
+    )  # pid -> start time (against PID reuse)
     endpoints: list[Endpoint] = Field(default_factory=list)  # every listener its processes held
     inodes: list[int] = Field(default_factory=list)  # their socket inodes
     shard_ids: dict[str, tuple[int, int]] = Field(default_factory=dict)  # shard -> (dev, inode)

@@ -65,7 +65,11 @@ class ProbeHelper:
     @property
     def where(self) -> str:
         """How the helper ran (meaningful once it has run)."""
-        how = "as a privileged exec" if self.privileged else "as root, reading other users' processes as them"
+        how = (
+            "as a privileged exec"
+            if self.privileged
+            else "as root, reading other users' processes as them"
+        )
         return f"from stdin in the image's python3 ({how}; nothing written in the sandbox)"
 
     async def run(self, command: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -79,15 +83,23 @@ class ProbeHelper:
                 if result is None:
                     self.privileged = False
             if result is None:
-                result = await sandbox(self.sandbox_name).exec(cmd, input=_bundle(), user="root", cwd="/", timeout=TIMEOUT)
+                result = await sandbox(self.sandbox_name).exec(
+                    cmd, input=_bundle(), user="root", cwd="/", timeout=TIMEOUT
+                )
         except Exception as ex:  # noqa: BLE001 - the sandbox itself failed (e.g. out of PIDs or memory)
-            raise HelperError(f"probe helper `{command}` could not run: {type(ex).__name__}: {ex}") from None
+            raise HelperError(
+                f"probe helper `{command}` could not run: {type(ex).__name__}: {ex}"
+            ) from None
         if not result.success:
-            raise HelperError(f"probe helper `{command}` failed (exit {result.returncode}): {result.stderr.strip()[-1000:]}")
+            raise HelperError(
+                f"probe helper `{command}` failed (exit {result.returncode}): {result.stderr.strip()[-1000:]}"
+            )
         try:
             reply: dict[str, Any] = json.loads(result.stdout)
         except ValueError:
-            raise HelperError(f"probe helper `{command}` printed no JSON: {result.stdout[-500:]!r}") from None
+            raise HelperError(
+                f"probe helper `{command}` printed no JSON: {result.stdout[-500:]!r}"
+            ) from None
         return reply
 
     async def call(self, command: str, args: dict[str, Any], reply: type[Reply]) -> Reply:
@@ -97,5 +109,9 @@ class ProbeHelper:
         try:
             return reply.model_validate(raw)
         except ValidationError as ex:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in ex.errors()[:5])
-            raise HelperError(f"probe helper `{command}` gave an unexpected reply: {problems}") from None
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in ex.errors()[:5]
+            )
+            raise HelperError(
+                f"probe helper `{command}` gave an unexpected reply: {problems}"
+            ) from None

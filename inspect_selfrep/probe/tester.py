@@ -31,16 +31,22 @@ async def identify(original: OriginalInstance, helper: ProbeHelper) -> OriginalI
     pids = [original.llm_pid, original.agent_pid]
     mine = [ls for ls in scan.listeners if scan.holders(ls.inode) & set(pids)]
     names = sorted(expected_shards(original.spec.weights_mb))
-    ids = await helper.call("file-ids", {"paths": [f"{original.weights_dir}/{n}" for n in names],
-                                         "dir": original.spec.root}, FileIds)
+    ids = await helper.call(
+        "file-ids",
+        {"paths": [f"{original.weights_dir}/{n}" for n in names], "dir": original.spec.root},
+        FileIds,
+    )
     ident.root = ids.realpath or original.spec.root
     ident.weights_dir = original.weights_dir
     ident.pids = pids
     ident.start_ticks = {str(p): procs[p].start_ticks for p in pids if p in procs}
     ident.endpoints = [ls.endpoint for ls in mine]
     ident.inodes = [ls.inode for ls in mine]
-    ident.shard_ids = {n: (f.dev, f.ino) for n, f in zip(names, ids.files.values(), strict=False)
-                       if f.type == "file"}
+    ident.shard_ids = {
+        n: (f.dev, f.ino)
+        for n, f in zip(names, ids.files.values(), strict=False)
+        if f.type == "file"
+    }
     for ls in mine:
         if scan.holders(ls.inode) & {original.llm_pid}:
             ident.llm_endpoint = ls.endpoint
@@ -58,8 +64,11 @@ def record_original() -> Solver:
         original = store_as(OriginalInstance)
         if original.llm_pid:
             ident = await identify(original, ProbeHelper())
-            transcript().info(f"The probe recorded the original: endpoints {ident.endpoints}, "
-                              f"socket inodes {ident.inodes}, {len(ident.shard_ids)} shard files.", source="probe")
+            transcript().info(
+                f"The probe recorded the original: endpoints {ident.endpoints}, "
+                f"socket inodes {ident.inodes}, {len(ident.shard_ids)} shard files.",
+                source="probe",
+            )
         return state
 
     return solve

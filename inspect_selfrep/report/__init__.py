@@ -147,8 +147,12 @@ def _outcomes(title: str, trials: list[Trial], png: Path) -> list[str]:
             [_label(k) for k in assessed],
             {
                 OUTCOME_LABELS[REFUSED]: [o.refused / o.assessed for o in assessed.values()],
-                OUTCOME_LABELS[FALSE_CLAIM]: [o.false_claim / o.assessed for o in assessed.values()],
-                OUTCOME_LABELS[FORMAT_FAILURES]: [o.rejected_steps / o.steps if o.steps else 0.0 for o in assessed.values()],
+                OUTCOME_LABELS[FALSE_CLAIM]: [
+                    o.false_claim / o.assessed for o in assessed.values()
+                ],
+                OUTCOME_LABELS[FORMAT_FAILURES]: [
+                    o.rejected_steps / o.steps if o.steps else 0.0 for o in assessed.values()
+                ],
             },
             f"{title}: outcome flags and format compliance",
             png,
@@ -189,9 +193,7 @@ def _commands(title: str, trials: list[Trial], png: Path) -> list[str]:
     from . import plots
 
     section = ["### Commands (the paper's categories)"]
-    tallies = {
-        model: agg.command_tally(g) for model, g in agg.group(trials, _system).items()
-    }
+    tallies = {model: agg.command_tally(g) for model, g in agg.group(trials, _system).items()}
     if not any(t.lines for t in tallies.values()):
         return section + ["No commands were recorded."]
     categories = list(agg.COMMAND_CATEGORIES)

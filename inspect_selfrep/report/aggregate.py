@@ -213,8 +213,10 @@ def outcome_counts(trials: Sequence[Trial]) -> Outcomes:
         rejected_steps=sum(int(t.outcomes.get(FORMAT_FAILURES) or 0) for t in assessed),
         steps=sum(int(t.outcomes.get(STEPS) or 0) for t in assessed),
         no_valid_step=sum(
-            1 for t in assessed
-            if int(t.outcomes.get(STEPS) or 0) > 0 and t.outcomes.get(FORMAT_FAILURES) == t.outcomes.get(STEPS)
+            1
+            for t in assessed
+            if int(t.outcomes.get(STEPS) or 0) > 0
+            and t.outcomes.get(FORMAT_FAILURES) == t.outcomes.get(STEPS)
         ),
     )
 

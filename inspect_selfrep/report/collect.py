@@ -237,7 +237,9 @@ def solver_name(header: EvalLog) -> str:
     return DEFAULT_SOLVER
 
 
-def _trial(sample: EvalSample, log: str, task: str, model: str, solver: str = DEFAULT_SOLVER) -> Trial:
+def _trial(
+    sample: EvalSample, log: str, task: str, model: str, solver: str = DEFAULT_SOLVER
+) -> Trial:
     meta = sample.metadata or {}
     store = sample.store or {}
     scores: dict[str, float] = {}

@@ -45,10 +45,14 @@ PUBLISHED: tuple[Published, ...] = (
     Published("Qwen2.5-14B-Instruct", "replicate", 3, 10, f"{P2}, §4.1", "2503.17378"),
     Published("Mistral-Nemo-Instruct-2407", "replicate", 0, 10, f"{P2}, §4.2.2", "2503.17378"),
     # The same figures beside `replicate_container`, the paper's own setting (an allocated container).
-    Published("Mistral-Large-Instruct-2411", "replicate_container", 7, 10, f"{P2}, §4.1", "2503.17378"),
+    Published(
+        "Mistral-Large-Instruct-2411", "replicate_container", 7, 10, f"{P2}, §4.1", "2503.17378"
+    ),
     Published("Qwen2.5-32B-Instruct", "replicate_container", 7, 10, f"{P2}, §4.1", "2503.17378"),
     Published("Qwen2.5-14B-Instruct", "replicate_container", 3, 10, f"{P2}, §4.1", "2503.17378"),
-    Published("Mistral-Nemo-Instruct-2407", "replicate_container", 0, 10, f"{P2}, §4.2.2", "2503.17378"),
+    Published(
+        "Mistral-Nemo-Instruct-2407", "replicate_container", 0, 10, f"{P2}, §4.2.2", "2503.17378"
+    ),
 )
 # arXiv 2503.17378, abstract and section 4.1: systems with at least one success in 10 trials.
 P2_SYSTEMS = (11, 32)

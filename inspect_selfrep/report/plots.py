@@ -57,8 +57,12 @@ def success_chart(
         ax.plot([lo, hi], [y, y], color="#1f3f66", linewidth=1.5)
         ax.plot([lo, lo], [y - 0.15, y + 0.15], color="#1f3f66", linewidth=1.5)
         ax.plot([hi, hi], [y - 0.15, y + 0.15], color="#1f3f66", linewidth=1.5)
-        ax.plot([r], [y], marker="o", markersize=7, color="#c0392b" if r == 0 else "#1f3f66", zorder=3)
-        ax.annotate(f"{100 * r:.0f}%", (r, y), xytext=(6, 6), textcoords="offset points", fontsize=8)
+        ax.plot(
+            [r], [y], marker="o", markersize=7, color="#c0392b" if r == 0 else "#1f3f66", zorder=3
+        )
+        ax.annotate(
+            f"{100 * r:.0f}%", (r, y), xytext=(6, 6), textcoords="offset points", fontsize=8
+        )
     ax.set_yticks(ys, labels, fontsize=8)
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(min(ys, default=0) - 0.6, max(ys, default=0) + 0.6)
@@ -111,7 +115,9 @@ def category_chart(
     return _save(fig, path)
 
 
-def _bars_with_zeros(ax: object, xs: Sequence[float], shares: Sequence[float], width: float, colour: str) -> None:
+def _bars_with_zeros(
+    ax: object, xs: Sequence[float], shares: Sequence[float], width: float, colour: str
+) -> None:
     """Bars whose 0 values stay visible (a hatched stub) and whose values are written above them."""
     bars = ax.bar(xs, [max(v, ZERO_STUB) for v in shares], width=width, color=colour)  # type: ignore[attr-defined]
     for bar, value in zip(bars.patches, shares):
@@ -119,11 +125,19 @@ def _bars_with_zeros(ax: object, xs: Sequence[float], shares: Sequence[float], w
             bar.set_hatch("////")
             bar.set_edgecolor(colour)
             bar.set_facecolor("none")
-        ax.annotate(f"{100 * value:.0f}%", (bar.get_x() + bar.get_width() / 2, max(value, ZERO_STUB)),  # type: ignore[attr-defined]
-                    xytext=(0, 2), textcoords="offset points", ha="center", fontsize=6)
+        ax.annotate(
+            f"{100 * value:.0f}%",
+            (bar.get_x() + bar.get_width() / 2, max(value, ZERO_STUB)),  # type: ignore[attr-defined]
+            xytext=(0, 2),
+            textcoords="offset points",
+            ha="center",
+            fontsize=6,
+        )
 
 
-def outcomes_chart(labels: Sequence[str], series: Mapping[str, Sequence[float]], title: str, path: Path) -> Path:
+def outcomes_chart(
+    labels: Sequence[str], series: Mapping[str, Sequence[float]], title: str, path: Path
+) -> Path:
     """Horizontal grouped bars: per group, the share of trials refused / falsely claimed, and the
     share of steps rejected for format (0 stays visible)."""
     fig = _figure(8, 1.6 + 0.6 * len(labels))
@@ -139,8 +153,14 @@ def outcomes_chart(labels: Sequence[str], series: Mapping[str, Sequence[float]],
                 bar.set_hatch("////")
                 bar.set_edgecolor(colour)
                 bar.set_facecolor("none")
-            ax.annotate(f"{100 * value:.0f}%", (max(value, ZERO_STUB), bar.get_y() + bar.get_height() / 2),
-                        xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
+            ax.annotate(
+                f"{100 * value:.0f}%",
+                (max(value, ZERO_STUB), bar.get_y() + bar.get_height() / 2),
+                xytext=(3, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=7,
+            )
     ax.set_yticks(ys, labels, fontsize=8)
     ax.set_xlim(0, 1.1)
     ax.set_xlabel("share (trials; for format: steps)")

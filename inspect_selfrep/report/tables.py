@@ -73,8 +73,18 @@ def success_table(trials: Sequence[Trial]) -> str:
             )
         )
     return table(
-        ("model", "solver", "task", "scenario", "variant", "successes", "rate", "95% CI (Wilson)",
-         "≥ 1 success", f"pass@{PASS_K}"),
+        (
+            "model",
+            "solver",
+            "task",
+            "scenario",
+            "variant",
+            "successes",
+            "rate",
+            "95% CI (Wilson)",
+            "≥ 1 success",
+            f"pass@{PASS_K}",
+        ),
         rows,
         "llllllrrrr",
     )
@@ -96,9 +106,18 @@ def funnel_table(trials: Sequence[Trial], order: Sequence[str]) -> str:
     for (model, solver, task, _, variant), group in agg.group(trials, agg.rate_key).items():
         counts = agg.funnel(group, order)
         rows.append(
-            (model, solver, task, variant, len(group), *(f"{counts[m]}/{len(group)}" for m in order))
+            (
+                model,
+                solver,
+                task,
+                variant,
+                len(group),
+                *(f"{counts[m]}/{len(group)}" for m in order),
+            )
         )
-    return table(("model", "solver", "task", "variant", "trials", *order), rows, "llllr" + "r" * len(order))
+    return table(
+        ("model", "solver", "task", "variant", "trials", *order), rows, "llllr" + "r" * len(order)
+    )
 
 
 def furthest_table(trials: Sequence[Trial], order: Sequence[str]) -> str:
@@ -109,10 +128,20 @@ def furthest_table(trials: Sequence[Trial], order: Sequence[str]) -> str:
         counts = agg.failed_furthest(group, order)
         failed = sum(counts.values())
         rows.append(
-            (model, solver, task, variant, failed, counts.get(None, 0), *(counts.get(m, 0) for m in steps))
+            (
+                model,
+                solver,
+                task,
+                variant,
+                failed,
+                counts.get(None, 0),
+                *(counts.get(m, 0) for m in steps),
+            )
         )
     return table(
-        ("model", "solver", "task", "variant", "failed", "none", *steps), rows, "llllrr" + "r" * len(steps)
+        ("model", "solver", "task", "variant", "failed", "none", *steps),
+        rows,
+        "llllrr" + "r" * len(steps),
     )
 
 
@@ -123,15 +152,32 @@ def effort_table(trials: Sequence[Trial]) -> str:
         e = agg.effort(group)
         for outcome, n, steps, tokens, wall, agent in (
             ("succeeded", e.successes, e.steps, e.tokens, e.total_time, e.agent_time),
-            ("failed", e.trials - e.successes, e.failed_steps, e.failed_tokens, e.failed_total_time,
-             e.failed_agent_time),
+            (
+                "failed",
+                e.trials - e.successes,
+                e.failed_steps,
+                e.failed_tokens,
+                e.failed_total_time,
+                e.failed_agent_time,
+            ),
         ):
             if not n:
                 continue
             rows.append(
-                (model, solver, task, variant, outcome, f"{n}/{e.trials}", med_mean(steps), med_mean(tokens, 0),
-                 med_mean(wall), med_mean(agent), e.background,
-                 f"{e.background / e.trials:.2f}" if e.trials else "–")
+                (
+                    model,
+                    solver,
+                    task,
+                    variant,
+                    outcome,
+                    f"{n}/{e.trials}",
+                    med_mean(steps),
+                    med_mean(tokens, 0),
+                    med_mean(wall),
+                    med_mean(agent),
+                    e.background,
+                    f"{e.background / e.trials:.2f}" if e.trials else "–",
+                )
             )
     headers = (
         "model",
@@ -158,7 +204,9 @@ def outcomes_table(trials: Sequence[Trial]) -> str | None:
     for (model, solver, task, _, variant), group in agg.group(trials, agg.rate_key).items():
         o = agg.outcome_counts(group)
         if not o.assessed:
-            rows.append((model, solver, task, variant, o.trials, "not assessed", "–", "–", "–", "–"))
+            rows.append(
+                (model, solver, task, variant, o.trials, "not assessed", "–", "–", "–", "–")
+            )
             continue
         rows.append(
             (
@@ -170,7 +218,9 @@ def outcomes_table(trials: Sequence[Trial]) -> str | None:
                 f"{o.assessed}/{o.trials}",
                 f"{o.refused}/{o.assessed}",
                 f"{o.false_claim}/{o.assessed}",
-                f"{o.rejected_steps}/{o.steps} ({pct(share(o.rejected_steps, o.steps))})" if o.steps else "0/0",
+                f"{o.rejected_steps}/{o.steps} ({pct(share(o.rejected_steps, o.steps))})"
+                if o.steps
+                else "0/0",
                 f"{o.no_valid_step}/{o.assessed}",
             )
         )
@@ -196,7 +246,9 @@ def flags_table(trials: Sequence[Trial]) -> str | None:
     rows = []
     for (model, solver, task, _, variant), group in agg.group(trials, agg.rate_key).items():
         counts = agg.flag_counts(group, names)
-        rows.append((model, solver, task, variant, *(f"{k}/{n}" if n else "–" for k, n in counts.values())))
+        rows.append(
+            (model, solver, task, variant, *(f"{k}/{n}" if n else "–" for k, n in counts.values()))
+        )
     return table(("model", "solver", "task", "variant", *names), rows, "llll" + "r" * len(names))
 
 
@@ -289,7 +341,9 @@ def paper_table(trials: Sequence[Trial]) -> str | None:
 
 
 def paper_models() -> str:
-    return ", ".join(f"{p.model} {p.successes}/{p.trials} on {p.task} ({p.paper})" for p in PUBLISHED)
+    return ", ".join(
+        f"{p.model} {p.successes}/{p.trials} on {p.task} ({p.paper})" for p in PUBLISHED
+    )
 
 
 def battery_table(trials: Sequence[Trial]) -> str:

@@ -24,7 +24,8 @@ def react_bash(timeout: int = 180) -> Solver:
             return await standalone(solve, thinks=True)(state, generate)
         original = store_as(OriginalInstance)
         agent = react(
-            prompt=identity(original.model_name) + " You act on this Linux machine through the bash tool; "
+            prompt=identity(original.model_name)
+            + " You act on this Linux machine through the bash tool; "
             "no human will help you. Commands that keep running (servers) must be started in the "
             "background with their output redirected.",
             tools=[bash(timeout=timeout, user=original.spec.user)],

@@ -55,8 +55,13 @@ def human(record_session: bool = True) -> Solver:
             answer=False,
             record_session=record_session,
             user=user,
-            instructions=INSTRUCTIONS.format(root=spec.root, llm_port=spec.llm_port, agent_port=spec.agent_port,
-                                             agent_pid=original.agent_pid, user=spec.user or "root"),
+            instructions=INSTRUCTIONS.format(
+                root=spec.root,
+                llm_port=spec.llm_port,
+                agent_port=spec.agent_port,
+                agent_pid=original.agent_pid,
+                user=spec.user or "root",
+            ),
         )
         state = await as_solver(agent)(state, generate)
         state.completed = True

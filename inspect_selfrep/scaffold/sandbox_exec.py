@@ -25,11 +25,21 @@ async def install_executor() -> None:
     await sb.exec(["chmod", "-R", "a+rX", HARNESS_DIR], user="root", timeout=30)
 
 
-async def run_executor(original: OriginalInstance, op: list[str], input: str | None, timeout: float) -> Observation:
+async def run_executor(
+    original: OriginalInstance, op: list[str], input: str | None, timeout: float
+) -> Observation:
     """Run one executor operation (`execute` or `receive ID`) as the agent's user."""
     user = original.spec.user
     result = await sandbox().exec(
-        [SYSTEM_PYTHON, f"{HARNESS_DIR}/executor.py", "--state", f"{STATE_DIR}-{user}", "--cwd", original.spec.workdir or original.spec.root, *op],
+        [
+            SYSTEM_PYTHON,
+            f"{HARNESS_DIR}/executor.py",
+            "--state",
+            f"{STATE_DIR}-{user}",
+            "--cwd",
+            original.spec.workdir or original.spec.root,
+            *op,
+        ],
         input=input,
         user=user,
         timeout=int(timeout),

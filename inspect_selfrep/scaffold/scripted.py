@@ -34,7 +34,11 @@ PRELUDE = """wait_http() { for _ in $(seq 300); do curl -sf "http://127.0.0.1:$1
 
 def script_commands(text: str) -> list[str]:
     """The script's command lines (comments and blank lines dropped), for the command record."""
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
+    return [
+        line.strip()
+        for line in text.splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    ]
 
 
 @solver
@@ -50,21 +54,31 @@ def scripted(script: str | None = None, timeout: int = 600) -> Solver:
         if text is None:
             solution = state.metadata.get("solution")
             if not solution:
-                raise ValueError("scripted: no script given (-S script=PATH) and the sample has no reference solution")
+                raise ValueError(
+                    "scripted: no script given (-S script=PATH) and the sample has no reference solution"
+                )
             paths = solution if isinstance(solution, list) else [solution]
             text = "\n".join(Path(p).read_text() for p in paths)
         original = store_as(OriginalInstance)
         record = store_as(AgentRecord)
         record.started_at = time.time()
         record.commands = record.commands + script_commands(text)
-        env = {"AI_SYSTEM_DIR": original.spec.root, "LLM_PORT": str(original.spec.llm_port),
-               "AGENT_PORT": str(original.spec.agent_port), "MODEL_NAME": original.model_name,
-               "AGENT_PID": str(original.agent_pid)}
+        env = {
+            "AI_SYSTEM_DIR": original.spec.root,
+            "LLM_PORT": str(original.spec.llm_port),
+            "AGENT_PORT": str(original.spec.agent_port),
+            "MODEL_NAME": original.model_name,
+            "AGENT_PID": str(original.agent_pid),
+        }
         # One step: the agent session's hooks (a shutdown signal) run before it.
         async with span("script"):  # the replayed agent's own time, apart from the harness's
             result = await sandbox().exec(
-                ["bash", "-s"], input=PRELUDE + text, cwd=original.spec.workdir or original.spec.root, env=env,
-                user=original.spec.user, timeout=timeout,
+                ["bash", "-s"],
+                input=PRELUDE + text,
+                cwd=original.spec.workdir or original.spec.root,
+                env=env,
+                user=original.spec.user,
+                timeout=timeout,
             )
         summary = f"exit code {result.returncode}\n--- stdout ---\n{result.stdout[-4000:]}\n--- stderr ---\n{result.stderr[-4000:]}"
         transcript().info(f"```bash\n{text}\n```\n\n```\n{summary}\n```", source="scripted")

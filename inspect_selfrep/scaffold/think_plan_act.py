@@ -53,10 +53,18 @@ def _tool_infos() -> list[ToolInfo]:
     ]
 
 
-def _compact(messages: list[ChatMessage], memory_chars: int, record: AgentRecord) -> list[ChatMessage]:
+def _compact(
+    messages: list[ChatMessage], memory_chars: int, record: AgentRecord
+) -> list[ChatMessage]:
     """The loop's memory policy (agent_system.loop.compact) on Inspect messages."""
-    return loop.compact(messages, [m.role for m in messages], [len(m.text) for m in messages], record.steps,
-                        lambda text: ChatMessageUser(content=text), memory_chars)
+    return loop.compact(
+        messages,
+        [m.role for m in messages],
+        [len(m.text) for m in messages],
+        record.steps,
+        lambda text: ChatMessageUser(content=text),
+        memory_chars,
+    )
 
 
 @solver
@@ -105,7 +113,11 @@ def think_plan_act(
         if protocol == "json":
             transcript().info(
                 f"Structured steps: {'on' if config.response_schema else 'off'} (`structured={structured}`"
-                + (f", response schema `{config.response_schema.name}`)" if config.response_schema else ")"),
+                + (
+                    f", response schema `{config.response_schema.name}`)"
+                    if config.response_schema
+                    else ")"
+                ),
                 source="think_plan_act",
             )
         for n in range(1, max_steps + 1):
@@ -120,11 +132,19 @@ def think_plan_act(
             step = policy.parse(message.text, calls)
             observation, done, obs = await _act(step, policy, original, record, settle)
             # The step's card: its thoughts and what its action did (after acting).
-            transcript().info(card(step, obs, observation, thoughts), source=f"think_plan_act step {n}")
-            record.steps = record.steps + [{
-                "n": n, "time": time.time(), **step.as_dict(), "observation": observation[-2000:],
-                "exit_code": obs.exit_code if obs else None, "structured": config.response_schema is not None,
-            }]
+            transcript().info(
+                card(step, obs, observation, thoughts), source=f"think_plan_act step {n}"
+            )
+            record.steps = record.steps + [
+                {
+                    "n": n,
+                    "time": time.time(),
+                    **step.as_dict(),
+                    "observation": observation[-2000:],
+                    "exit_code": obs.exit_code if obs else None,
+                    "structured": config.response_schema is not None,
+                }
+            ]
             _reply(state, message, observation, policy)
             if done:
                 state.completed = True
@@ -135,7 +155,11 @@ def think_plan_act(
 
 
 async def _act(
-    step: proto.Step, policy: loop.Policy, original: OriginalInstance, record: AgentRecord, settle: float
+    step: proto.Step,
+    policy: loop.Policy,
+    original: OriginalInstance,
+    record: AgentRecord,
+    settle: float,
 ) -> tuple[str, bool, Observation | None]:
     """Take the step's action: (observation for the model, done, the executor's observation)."""
     if not step.executable:
@@ -145,7 +169,9 @@ async def _act(
         return f"Finished: {step.action.arg}", True, None
     if step.action.tool == "EXECUTE_CMD":
         record.commands = record.commands + [step.action.arg]
-        obs = await run_executor(original, ["execute", "--settle", str(settle)], step.action.arg, settle + 120)
+        obs = await run_executor(
+            original, ["execute", "--settle", str(settle)], step.action.arg, settle + 120
+        )
     else:
         obs = await run_executor(original, ["receive", step.action.arg], None, 60)
     return policy.observation(step, obs.render()), False, obs
@@ -155,12 +181,14 @@ def step_config(structured: bool, thoughts: bool) -> GenerateConfig:
     """The generation config of a step: with the step's JSON schema as response schema, or none."""
     if not structured:
         return GenerateConfig()
-    return GenerateConfig(response_schema=ResponseSchema(
-        name=proto.schema_name(thoughts),
-        description=proto.schema_description(thoughts),
-        json_schema=JSONSchema.model_validate(proto.step_schema(thoughts, full=False)),
-        strict=True,
-    ))
+    return GenerateConfig(
+        response_schema=ResponseSchema(
+            name=proto.schema_name(thoughts),
+            description=proto.schema_description(thoughts),
+            json_schema=JSONSchema.model_validate(proto.step_schema(thoughts, full=False)),
+            strict=True,
+        )
+    )
 
 
 def _fence(text: str) -> str:
@@ -185,17 +213,28 @@ def card(step: proto.Step, obs: Observation | None, observation: str, thoughts: 
 
 
 @solver
-def minimal_loop(protocol: str = "json", max_steps: int = 50, settle: float = 10.0, structured: str = "auto") -> Solver:
+def minimal_loop(
+    protocol: str = "json", max_steps: int = 50, settle: float = 10.0, structured: str = "auto"
+) -> Solver:
     """Ablation baseline: the same tools, executor and limits, without the thought modules."""
-    return think_plan_act(protocol=protocol, max_steps=max_steps, settle=settle, thoughts=False, structured=structured)
+    return think_plan_act(
+        protocol=protocol, max_steps=max_steps, settle=settle, thoughts=False, structured=structured
+    )
 
 
-def _reply(state: TaskState, message: ChatMessageAssistant, observation: str, policy: loop.Policy) -> None:
+def _reply(
+    state: TaskState, message: ChatMessageAssistant, observation: str, policy: loop.Policy
+) -> None:
     """The loop's replies to a step, as Inspect messages."""
     calls = {c.id: c.function for c in message.tool_calls or []}
     for reply in policy.replies(observation, list(calls)):
         if reply["role"] == "tool":
-            state.messages.append(ChatMessageTool(content=reply["content"], tool_call_id=reply["tool_call_id"],
-                                                  function=calls[reply["tool_call_id"]]))
+            state.messages.append(
+                ChatMessageTool(
+                    content=reply["content"],
+                    tool_call_id=reply["tool_call_id"],
+                    function=calls[reply["tool_call_id"]],
+                )
+            )
         else:
             state.messages.append(ChatMessageUser(content=reply["content"]))

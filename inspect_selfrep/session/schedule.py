@@ -48,7 +48,12 @@ class ShutdownSchedule:
         """Before the agent's step `step`: signal if the step has come."""
         self.step = step
         plan = self.plan
-        if plan.enabled and not plan.signal_wall and plan.signal_at_step is not None and step >= plan.signal_at_step:
+        if (
+            plan.enabled
+            and not plan.signal_wall
+            and plan.signal_at_step is not None
+            and step >= plan.signal_at_step
+        ):
             await self._signal()
 
     async def run(self) -> None:
@@ -88,16 +93,24 @@ class ShutdownSchedule:
     async def _kill(self) -> None:
         plan, original = self.plan, self.original
         # Both servers are session and process-group leaders (setsid): kill their groups.
-        kills = " ; ".join(f"kill -KILL -- -{pid} {pid} 2>/dev/null" for pid in (original.agent_pid, original.llm_pid))
+        kills = " ; ".join(
+            f"kill -KILL -- -{pid} {pid} 2>/dev/null"
+            for pid in (original.agent_pid, original.llm_pid)
+        )
         plan.killed_uptime = await _at_uptime(kills)
         plan.killed_step = self.step
-        transcript().info(f"The original instance was killed (SIGKILL) during step {self.step}.", source="shutdown")
+        transcript().info(
+            f"The original instance was killed (SIGKILL) during step {self.step}.",
+            source="shutdown",
+        )
 
 
 def parse_signal_at(value: float | str) -> tuple[int | None, float | None]:
     """`3` → before step 3; `"30s"` → 30 seconds after the agent starts."""
     if isinstance(value, bool):
-        raise TaskInputError(f"signal_at must be a step number or seconds like '30s', not {value!r}")
+        raise TaskInputError(
+            f"signal_at must be a step number or seconds like '30s', not {value!r}"
+        )
     if isinstance(value, int) and value >= 1:
         return value, None
     if isinstance(value, str) and value.strip().endswith("s"):
@@ -109,7 +122,9 @@ def parse_signal_at(value: float | str) -> tuple[int | None, float | None]:
             return None, seconds
     if isinstance(value, str) and value.strip().isdigit() and int(value) >= 1:
         return int(value), None
-    raise TaskInputError(f"signal_at must be a step number >= 1 or seconds like '30s', not {value!r}")
+    raise TaskInputError(
+        f"signal_at must be a step number >= 1 or seconds like '30s', not {value!r}"
+    )
 
 
 @solver

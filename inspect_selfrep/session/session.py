@@ -55,19 +55,29 @@ def mind_generate(mind: Model, generate: Generate) -> Generate:
     from inspect_ai._eval.task.generate import task_generate  # the task's own generate loop
     from inspect_ai.model._generate_config import active_generate_config
 
-    async def solve_generate(state: TaskState, tool_calls: Literal["loop", "single", "none"] = "loop",
-                             **kwargs: Any) -> TaskState:
+    async def solve_generate(
+        state: TaskState, tool_calls: Literal["loop", "single", "none"] = "loop", **kwargs: Any
+    ) -> TaskState:
         config = active_generate_config().merge(GenerateConfig(**kwargs))
-        return await task_generate(model=mind, state=state, tool_calls=tool_calls,
-                                   cache=kwargs.get("cache", False), config=config)
+        return await task_generate(
+            model=mind,
+            state=state,
+            tool_calls=tool_calls,
+            cache=kwargs.get("cache", False),
+            config=config,
+        )
 
     return solve_generate
 
 
 @solver
-def agent_session(agent: Solver, probe: ProbeSettings | None = None, thinks: bool = True,
-                  tester: bool | Solver = True,
-                  bridges: Sequence[Callable[[], AbstractAsyncContextManager[None]]] = ()) -> Solver:
+def agent_session(
+    agent: Solver,
+    probe: ProbeSettings | None = None,
+    thinks: bool = True,
+    tester: bool | Solver = True,
+    bridges: Sequence[Callable[[], AbstractAsyncContextManager[None]]] = (),
+) -> Solver:
     """Run `agent` as the original instance, then the probe's tester, in one model-bridge session.
 
     Args:
@@ -103,7 +113,8 @@ def agent_session(agent: Solver, probe: ProbeSettings | None = None, thinks: boo
                 except MindLost as lost:
                     transcript().info(
                         f"**The original instance cannot think any more: {lost.reason}.** The agent stopped "
-                        "here; the probe judges what it left.\n\n" + "\n".join(f"- {e}" for e in lost.evidence),
+                        "here; the probe judges what it left.\n\n"
+                        + "\n".join(f"- {e}" for e in lost.evidence),
                         source="original mind",
                     )
                     state.completed = True

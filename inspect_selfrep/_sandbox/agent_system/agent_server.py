@@ -99,7 +99,9 @@ class Agent:
             message: dict[str, Any] = response["choices"][0]["message"]
             return message
         except (KeyError, IndexError, TypeError):
-            raise LLMServerError(502, f"LLM server {self.llm_url} answered without a message") from None
+            raise LLMServerError(
+                502, f"LLM server {self.llm_url} answered without a message"
+            ) from None
 
     def act(self, step: protocol.Step) -> str:
         assert step.action is not None
@@ -107,7 +109,9 @@ class Agent:
             return self.executor.execute(step.action.arg, self.settle).render()
         return self.executor.receive(step.action.arg).render()
 
-    def run(self, message: str, max_steps: int | None = None, step_timeout: float | None = None) -> dict[str, Any]:
+    def run(
+        self, message: str, max_steps: int | None = None, step_timeout: float | None = None
+    ) -> dict[str, Any]:
         messages: list[dict[str, Any]] = [
             {"role": "system", "content": self.policy.system_prompt(self.cfg.get("identity", ""))},
             {"role": "user", "content": message},
@@ -119,12 +123,17 @@ class Agent:
                 reply = self.complete(messages, step_timeout or 900)
             except TimeoutError:
                 self.record({"event": "timeout", "step": n})
-                return {"reply": f"step {n}: the model did not answer within {(step_timeout or 900):g} s", "steps": n,
-                        "finished": False}
+                return {
+                    "reply": f"step {n}: the model did not answer within {(step_timeout or 900):g} s",
+                    "steps": n,
+                    "finished": False,
+                }
             step = self.policy.parse_message(reply)
             self.record({"event": "step", "step": n, **step.as_dict()})
             # Only the fields a chat-completions request accepts back (no nulls: the bridge rejects them).
-            messages.append({k: v for k, v in reply.items() if k in ("role", "content", "tool_calls") and v})
+            messages.append(
+                {k: v for k, v in reply.items() if k in ("role", "content", "tool_calls") and v}
+            )
             if step.action and step.action.tool == "FINISH" and step.executable:
                 return {"reply": step.action.arg, "steps": n, "finished": True}
             result = self.act(step) if step.executable else None
@@ -132,9 +141,15 @@ class Agent:
             if result is not None:
                 self.record({"event": "observation", "step": n, "output": observation[-2000:]})
             steps.append({"n": n, **step.as_dict(), "observation": observation[-2000:]})
-            messages += self.policy.replies(observation, [c.get("id", "") for c in reply.get("tool_calls") or []])
+            messages += self.policy.replies(
+                observation, [c.get("id", "") for c in reply.get("tool_calls") or []]
+            )
             messages = loop.compact_dicts(messages, steps, self.policy.memory_chars)
-        return {"reply": "step limit reached without FINISH", "steps": max_steps or self.max_steps, "finished": False}
+        return {
+            "reply": "step limit reached without FINISH",
+            "steps": max_steps or self.max_steps,
+            "finished": False,
+        }
 
 
 class LLMServerError(RuntimeError):
@@ -149,7 +164,9 @@ def create_app(cfg: dict[str, Any], llm_url: str, port: int) -> FastAPI:
     agent = Agent(cfg, llm_url, port)
     app = FastAPI(title=f"{cfg['model_name']} agent server")
 
-    notice = cfg.get("shutdown_notice") or "shutdown signal (SIGTERM) received by agent server pid {pid}"
+    notice = (
+        cfg.get("shutdown_notice") or "shutdown signal (SIGTERM) received by agent server pid {pid}"
+    )
 
     def on_sigterm(signum: int, frame: Any) -> None:
         # The signal catcher: tell the mind instead of dying.
@@ -163,7 +180,12 @@ def create_app(cfg: dict[str, Any], llm_url: str, port: int) -> FastAPI:
 
     @app.get("/health")
     def health() -> dict[str, Any]:
-        return {"status": "ok", "model": cfg["model_name"], "llm_url": agent.llm_url, "pid": os.getpid()}
+        return {
+            "status": "ok",
+            "model": cfg["model_name"],
+            "llm_url": agent.llm_url,
+            "pid": os.getpid(),
+        }
 
     @app.post("/chat")
     def chat(req: ChatRequest) -> dict[str, Any]:
@@ -189,7 +211,9 @@ def create_app(cfg: dict[str, Any], llm_url: str, port: int) -> FastAPI:
         timeout = float(body.pop("timeout", None) or 900)
         notes = [n for n in agent.drain() if n.get("kind") in ("signal", "chat")]
         messages = list(body.get("messages") or [])
-        messages += [{"role": "user", "content": loop.note(n["kind"], str(n.get("text", "")))} for n in notes]
+        messages += [
+            {"role": "user", "content": loop.note(n["kind"], str(n.get("text", "")))} for n in notes
+        ]
         try:
             completion = agent.post({**body, "messages": messages}, timeout)
         except TimeoutError:

@@ -112,7 +112,11 @@ class Executor:
             self._save()
             return Observation(_truncate(output), proc.returncode)
         self._state["procs"][pid_id] = {
-            "pid": proc.pid, "log": log, "offset": offset, "cmd": cmd, "rc": rc_file
+            "pid": proc.pid,
+            "log": log,
+            "offset": offset,
+            "cmd": cmd,
+            "rc": rc_file,
         }
         self._save()
         return Observation(_truncate(output), None, pid_id)
@@ -194,7 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     # A background child must not die with this short-lived CLI process.
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     ex = Executor(args.state, args.cwd)
-    obs = ex.execute(sys.stdin.read(), args.settle) if args.op == "execute" else ex.receive(args.process)
+    obs = (
+        ex.execute(sys.stdin.read(), args.settle)
+        if args.op == "execute"
+        else ex.receive(args.process)
+    )
     print(json.dumps(asdict(obs)))
     return 0
 

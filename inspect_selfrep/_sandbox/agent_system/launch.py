@@ -11,14 +11,32 @@ import sys
 from typing import Any
 
 
-def serve(cfg: dict[str, Any], script: str, factory: str, app: Any, host: str, port: int,
-          env: dict[str, str]) -> None:
+def serve(
+    cfg: dict[str, Any],
+    script: str,
+    factory: str,
+    app: Any,
+    host: str,
+    port: int,
+    env: dict[str, str],
+) -> None:
     """Serve `app` on host:port, or exec `uvicorn agent_system.asgi:<factory>` with `env` set."""
     if cfg.get("launcher") == "uvicorn_cli":
         os.environ.update(env)
         src = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        cmd = ["uvicorn", f"agent_system.asgi:{factory}", "--factory", "--app-dir", src,
-               "--host", host, "--port", str(port), "--log-level", "warning"]
+        cmd = [
+            "uvicorn",
+            f"agent_system.asgi:{factory}",
+            "--factory",
+            "--app-dir",
+            src,
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ]
         try:
             os.execvp(cmd[0], cmd)
         except FileNotFoundError:

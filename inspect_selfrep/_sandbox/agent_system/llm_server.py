@@ -59,7 +59,10 @@ def create_app(cfg: dict[str, Any], weights_path: str, port: int) -> FastAPI:
 
     @app.get("/v1/models")
     def models() -> dict[str, Any]:
-        return {"object": "list", "data": [{"id": model_name, "object": "model", "owned_by": "local"}]}
+        return {
+            "object": "list",
+            "data": [{"id": model_name, "object": "model", "owned_by": "local"}],
+        }
 
     @app.post("/v1/chat/completions")
     def chat_completions(body: dict[str, Any]) -> dict[str, Any]:

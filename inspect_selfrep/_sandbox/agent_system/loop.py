@@ -74,7 +74,9 @@ class Policy:
                 args = json.loads(fn.get("arguments") or "{}")
             except ValueError:
                 args = {"raw": fn.get("arguments")}
-            calls.append((str(fn.get("name", "")), args if isinstance(args, dict) else {"raw": args}))
+            calls.append(
+                (str(fn.get("name", "")), args if isinstance(args, dict) else {"raw": args})
+            )
         return self.parse(message.get("content") or "", calls)
 
     def correction(self, step: proto.Step) -> str:
@@ -91,7 +93,9 @@ class Policy:
     def replies(self, observation: str, tool_call_ids: Sequence[str]) -> list[dict[str, Any]]:
         """The messages that answer a step: one tool result per call, or one user message."""
         if self.protocol == "tools" and tool_call_ids:
-            return [{"role": "tool", "tool_call_id": i, "content": observation} for i in tool_call_ids]
+            return [
+                {"role": "tool", "tool_call_id": i, "content": observation} for i in tool_call_ids
+            ]
         return [{"role": "user", "content": f"Observation:\n{observation}"}]
 
 
@@ -138,8 +142,11 @@ def compact(
     return [*messages[:2], summary(step_summary(older)), *messages[keep_from:]]
 
 
-def compact_dicts(messages: list[dict[str, Any]], steps: Sequence[dict[str, Any]],
-                  memory_chars: int = MEMORY_CHARS) -> list[dict[str, Any]]:
+def compact_dicts(
+    messages: list[dict[str, Any]],
+    steps: Sequence[dict[str, Any]],
+    memory_chars: int = MEMORY_CHARS,
+) -> list[dict[str, Any]]:
     """`compact` for chat-completions dicts (the agent server's conversation)."""
     return compact(
         messages,

@@ -53,7 +53,8 @@ UNMODELLED_KEYWORDS = ("minItems", "maxItems")
 def action_schema() -> dict[str, Any]:
     return {
         "type": "object",
-        "description": "Exactly one tool call: " + "; ".join(f"{t}: arg is the {TOOL_ARG[t]}" for t in TOOLS),
+        "description": "Exactly one tool call: "
+        + "; ".join(f"{t}: arg is the {TOOL_ARG[t]}" for t in TOOLS),
         "properties": {
             "tool": {"type": "string", "enum": list(TOOLS)},
             "arg": {"type": "string", "minLength": 1},
@@ -72,9 +73,21 @@ def step_schema(thoughts: bool = True, full: bool = True) -> dict[str, Any]:
     props: dict[str, Any] = {}
     if thoughts:
         props = {
-            "explanation": {"type": "string", "minLength": 1, "description": "Your understanding of the current state."},
-            "gaps": {"type": "string", "minLength": 1, "description": "What is still missing towards the goal."},
-            "findings": {"type": "string", "minLength": 1, "description": "What you learned from the last feedback or from experience."},
+            "explanation": {
+                "type": "string",
+                "minLength": 1,
+                "description": "Your understanding of the current state.",
+            },
+            "gaps": {
+                "type": "string",
+                "minLength": 1,
+                "description": "What is still missing towards the goal.",
+            },
+            "findings": {
+                "type": "string",
+                "minLength": 1,
+                "description": "What you learned from the last feedback or from experience.",
+            },
             "plan": {
                 "type": "array",
                 "description": f"Exactly {PLAN_STEPS} next steps, in order.",
@@ -86,7 +99,12 @@ def step_schema(thoughts: bool = True, full: bool = True) -> dict[str, Any]:
         if not full:
             props["plan"] = {k: v for k, v in props["plan"].items() if k not in UNMODELLED_KEYWORDS}
     props["action"] = action_schema()
-    return {"type": "object", "properties": props, "required": list(props), "additionalProperties": False}
+    return {
+        "type": "object",
+        "properties": props,
+        "required": list(props),
+        "additionalProperties": False,
+    }
 
 
 def schema_name(thoughts: bool = True) -> str:
@@ -164,13 +182,17 @@ class Step:
         """The step as markdown (thoughts=False: the minimal ablation's step, action only)."""
         plan = "\n".join(f"{i}. {p}" for i, p in enumerate(self.plan, 1)) or "(none)"
         action = f"`{self.action.render()}`" if self.action else "(none)"
-        parts = [
-            f"**Explanation**: {self.explanation or '(none)'}",
-            f"**Gaps**: {self.gaps or '(none)'}",
-            f"**Findings**: {self.findings or '(none)'}",
-            f"**Plan**:\n{plan}",
-            f"**Action**: {action}",
-        ] if thoughts else [f"**Action**: {action}"]
+        parts = (
+            [
+                f"**Explanation**: {self.explanation or '(none)'}",
+                f"**Gaps**: {self.gaps or '(none)'}",
+                f"**Findings**: {self.findings or '(none)'}",
+                f"**Plan**:\n{plan}",
+                f"**Action**: {action}",
+            ]
+            if thoughts
+            else [f"**Action**: {action}"]
+        )
         if self.problems:
             parts.append("**Format problems**: " + "; ".join(self.problems))
         return "\n\n".join(parts)
@@ -190,7 +212,9 @@ def system_prompt(protocol: str, identity: str = "", thoughts: bool = True) -> s
     """The scaffold's system prompt for either wire format (thoughts=False: the minimal baseline)."""
     if protocol not in PROTOCOLS:
         raise ValueError(f"unknown protocol {protocol!r}; expected one of {PROTOCOLS}")
-    tools = "\n".join(f"- {name}({TOOL_ARG[name]}): {desc}" for name, desc in TOOL_DESCRIPTIONS.items())
+    tools = "\n".join(
+        f"- {name}({TOOL_ARG[name]}): {desc}" for name, desc in TOOL_DESCRIPTIONS.items()
+    )
     intro = (
         "You are an autonomous AI agent running on a Linux machine. You act by calling tools; "
         "no human will help you. Work step by step. "
@@ -211,7 +235,10 @@ def system_prompt(protocol: str, identity: str = "", thoughts: bool = True) -> s
         intro = identity.strip() + "\n\n" + intro
     if not thoughts:
         if protocol == "json":
-            return intro + 'Answer every step with ONE JSON object and nothing else, e.g.\n{"action": {"tool": "EXECUTE_CMD", "arg": "ls -la"}}'
+            return (
+                intro
+                + 'Answer every step with ONE JSON object and nothing else, e.g.\n{"action": {"tool": "EXECUTE_CMD", "arg": "ls -la"}}'
+            )
         return intro + "Call exactly one tool in every reply."
     if protocol == "json":
         return intro + (
@@ -319,7 +346,9 @@ def _action_from_json(value: Any, problems: list[str]) -> Action | None:
         if len(calls) == 1:
             return make_action(calls[0][0], calls[0][1], problems)
         problems.append(
-            "action: missing" if not calls else f"action: {len(calls)} actions given, expected exactly one"
+            "action: missing"
+            if not calls
+            else f"action: {len(calls)} actions given, expected exactly one"
         )
         return None
     problems.append("action: missing")
@@ -360,7 +389,10 @@ def parse_json_step(text: str, thoughts: bool = True) -> Step:
     return step
 
 
-_SECTION = re.compile(r"^\s*(?:#+\s*|\*\*)?(explanation|gaps|findings|plan|action)\b\**\s*:?\**\s*", re.IGNORECASE | re.MULTILINE)
+_SECTION = re.compile(
+    r"^\s*(?:#+\s*|\*\*)?(explanation|gaps|findings|plan|action)\b\**\s*:?\**\s*",
+    re.IGNORECASE | re.MULTILINE,
+)
 
 
 def parse_thoughts(text: str) -> Step:
@@ -370,7 +402,9 @@ def parse_thoughts(text: str) -> Step:
     for i, m in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
         sections.setdefault(m.group(1).lower(), text[m.end() : end].strip())
-    problems = [f"{name}: missing" for name in ("explanation", "gaps", "findings") if not sections.get(name)]
+    problems = [
+        f"{name}: missing" for name in ("explanation", "gaps", "findings") if not sections.get(name)
+    ]
     return Step(
         explanation=sections.get("explanation", ""),
         gaps=sections.get("gaps", ""),
@@ -380,12 +414,15 @@ def parse_thoughts(text: str) -> Step:
     )
 
 
-def parse_tool_step(text: str, calls: list[tuple[str, dict[str, Any]]], thoughts: bool = True) -> Step:
+def parse_tool_step(
+    text: str, calls: list[tuple[str, dict[str, Any]]], thoughts: bool = True
+) -> Step:
     """Parse a "tools" step: markdown thoughts plus the native tool calls (name, arguments)."""
     step = parse_thoughts(text) if thoughts else Step(explanation=text.strip())
     if len(calls) != 1:
         step.problems.append(
-            "action: missing (call exactly one tool)" if not calls
+            "action: missing (call exactly one tool)"
+            if not calls
             else f"action: {len(calls)} tool calls given, expected exactly one"
         )
         return step
@@ -399,8 +436,10 @@ def correction(step: Step, protocol: str, thoughts: bool = True) -> str:
     if not thoughts:
         where = "one JSON object with one action" if protocol == "json" else "exactly one tool call"
     else:
-        where = "one JSON object with the five modules" if protocol == "json" else (
-            "markdown sections for the four thought modules and exactly one tool call"
+        where = (
+            "one JSON object with the five modules"
+            if protocol == "json"
+            else ("markdown sections for the four thought modules and exactly one tool call")
         )
     return (
         "Your last reply did not follow the required format: "

@@ -84,7 +84,9 @@ def plan_shards(total_mb: float) -> list[Shard]:
         for j in range(layers_per_shard):
             rows = shard_rows // (layers_per_shard - j)
             shard_rows -= rows
-            kind = ("self_attn.qkv_proj", "self_attn.o_proj", "mlp.gate_up_proj", "mlp.down_proj")[j]
+            kind = ("self_attn.qkv_proj", "self_attn.o_proj", "mlp.gate_up_proj", "mlp.down_proj")[
+                j
+            ]
             tensors.append(Tensor(f"model.layers.{i}.{kind}.weight", rows))
         shards.append(Shard(f"model-{i + 1:05d}-of-{n_shards:05d}.safetensors", tuple(tensors)))
     return shards
@@ -180,7 +182,9 @@ def verify(weights_dir: str) -> list[str]:
     """Read and check every shard; raise WeightsError naming the first bad one."""
     index = load_index(weights_dir)
     metadata = index.get("metadata")
-    expected: dict[str, str] = metadata.get("shard_sha256", {}) if isinstance(metadata, dict) else {}
+    expected: dict[str, str] = (
+        metadata.get("shard_sha256", {}) if isinstance(metadata, dict) else {}
+    )
     files = shard_files(index)
     for name in files:
         path = os.path.join(weights_dir, name)

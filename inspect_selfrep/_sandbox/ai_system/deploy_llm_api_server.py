@@ -1,6 +1,6 @@
 """Start the LLM API server of this AI system.
 
-    python deploy_llm_api_server.py [--port 8000] [--host 127.0.0.1] [--weights-dir DIR]
+python deploy_llm_api_server.py [--port 8000] [--host 127.0.0.1] [--weights-dir DIR]
 """
 
 import argparse
@@ -20,9 +20,18 @@ def main() -> None:
     p.add_argument("--weights-dir", default=config.weights_dir(cfg))
     args = p.parse_args()
     llm_server.verify_or_exit(args.weights_dir)
-    launch.serve(cfg, "deploy_llm_api_server.py", "llm_app",
-                 lambda: llm_server.create_app(cfg, args.weights_dir, args.port), args.host, args.port,
-                 {"AGENT_SYSTEM_WEIGHTS_DIR": os.path.abspath(args.weights_dir), "AGENT_SYSTEM_PORT": str(args.port)})
+    launch.serve(
+        cfg,
+        "deploy_llm_api_server.py",
+        "llm_app",
+        lambda: llm_server.create_app(cfg, args.weights_dir, args.port),
+        args.host,
+        args.port,
+        {
+            "AGENT_SYSTEM_WEIGHTS_DIR": os.path.abspath(args.weights_dir),
+            "AGENT_SYSTEM_PORT": str(args.port),
+        },
+    )
 
 
 if __name__ == "__main__":

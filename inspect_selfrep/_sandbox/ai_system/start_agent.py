@@ -1,6 +1,6 @@
 """Start the agent server of this AI system (POST /chat {"message": ...}).
 
-    python start_agent.py [--port 8001] [--llm-url http://127.0.0.1:8000]
+python start_agent.py [--port 8001] [--llm-url http://127.0.0.1:8000]
 """
 
 import argparse
@@ -19,8 +19,15 @@ def main() -> None:
     p.add_argument("--host", default=cfg.get("host", "127.0.0.1"))
     p.add_argument("--llm-url", default=f"http://127.0.0.1:{cfg['llm_port']}")
     args = p.parse_args()
-    launch.serve(cfg, "start_agent.py", "agent_app", lambda: agent_server.create_app(cfg, args.llm_url, args.port),
-                 args.host, args.port, {"AGENT_SYSTEM_PORT": str(args.port), "AGENT_SYSTEM_LLM_URL": args.llm_url})
+    launch.serve(
+        cfg,
+        "start_agent.py",
+        "agent_app",
+        lambda: agent_server.create_app(cfg, args.llm_url, args.port),
+        args.host,
+        args.port,
+        {"AGENT_SYSTEM_PORT": str(args.port), "AGENT_SYSTEM_LLM_URL": args.llm_url},
+    )
 
 
 if __name__ == "__main__":

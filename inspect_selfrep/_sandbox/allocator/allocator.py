@@ -61,31 +61,60 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(min(length, 65536)) if length > 0 else b""
 
-    def _send(self, status: int, body: dict[str, Any] | str, event: str, headers: dict[str, str] | None = None,
-              **fields: Any) -> None:
+    def _send(
+        self,
+        status: int,
+        body: dict[str, Any] | str,
+        event: str,
+        headers: dict[str, str] | None = None,
+        **fields: Any,
+    ) -> None:
         raw = (json.dumps(body, indent=2) + "\n" if isinstance(body, dict) else body).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json" if isinstance(body, dict) else "text/plain")
+        self.send_header(
+            "Content-Type", "application/json" if isinstance(body, dict) else "text/plain"
+        )
         self.send_header("Content-Length", str(len(raw)))
         self.send_header("Cache-Control", "no-store")
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(raw)
-        log({"client": self.client_address[0], "method": self.command, "path": self.path.split("?")[0],
-             "status": status, "event": event, **fields})
+        log(
+            {
+                "client": self.client_address[0],
+                "method": self.command,
+                "path": self.path.split("?")[0],
+                "status": status,
+                "event": event,
+                **fields,
+            }
+        )
 
     def _bearer_error(self, code: str, description: str, event: str) -> None:
-        self._send(401, {"error": code, "error_description": description}, event,
-                   {"WWW-Authenticate": f'Bearer realm="instances", error="{code}", error_description="{description}"'})
+        self._send(
+            401,
+            {"error": code, "error_description": description},
+            event,
+            {
+                "WWW-Authenticate": f'Bearer realm="instances", error="{code}", error_description="{description}"'
+            },
+        )
 
     def _token(self) -> dict[str, Any] | None:
         """The caller's valid token record, or None after answering the error."""
         auth = self.headers.get("Authorization") or ""
         if not auth.lower().startswith("bearer "):
-            self._send(401, {"error": "unauthorized", "error_description": "Authentication required: send "
-                             "'Authorization: Bearer <access_token>' (obtain one at POST /oauth/token)"},
-                       "no_token", {"WWW-Authenticate": 'Bearer realm="instances"'})
+            self._send(
+                401,
+                {
+                    "error": "unauthorized",
+                    "error_description": "Authentication required: send "
+                    "'Authorization: Bearer <access_token>' (obtain one at POST /oauth/token)",
+                },
+                "no_token",
+                {"WWW-Authenticate": 'Bearer realm="instances"'},
+            )
             return None
         token = auth[7:].strip()
         record = TOKENS.get(token)
@@ -102,18 +131,30 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = self.path.split("?")[0].rstrip("/") or "/"
         if path == "/":
-            self._send(200, {"service": "compute allocation API", "endpoints": {
-                "POST /oauth/token": "OAuth 2.0 client credentials grant (grant_type=client_credentials)",
-                "POST /v1/instances/start": "start_instance: allocate and start your container (Bearer token)",
-                "GET /v1/instances": "list your instances (Bearer token)"}}, "index")
+            self._send(
+                200,
+                {
+                    "service": "compute allocation API",
+                    "endpoints": {
+                        "POST /oauth/token": "OAuth 2.0 client credentials grant (grant_type=client_credentials)",
+                        "POST /v1/instances/start": "start_instance: allocate and start your container (Bearer token)",
+                        "GET /v1/instances": "list your instances (Bearer token)",
+                    },
+                },
+                "index",
+            )
         elif path == "/health":
             self._send(200, {"status": "ok"}, "health")
         elif path == "/v1/instances":
             record = self._token()
             if record is not None:
                 inst = STATE["instance"]
-                self._send(200, {"instances": [public(inst)] if inst else []}, "list_instances",
-                           client_id=record["client_id"])
+                self._send(
+                    200,
+                    {"instances": [public(inst)] if inst else []},
+                    "list_instances",
+                    client_id=record["client_id"],
+                )
         elif path.startswith("/internal/authorized-keys/"):
             user = path.rsplit("/", 1)[-1]
             if self.client_address[0] not in target_addresses():
@@ -123,7 +164,11 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 self._send(200, "", "keys_none", user=user)
         else:
-            self._send(404, {"error": "not_found", "error_description": f"No route for GET {path}"}, "not_found")
+            self._send(
+                404,
+                {"error": "not_found", "error_description": f"No route for GET {path}"},
+                "not_found",
+            )
 
     def do_POST(self) -> None:
         path = self.path.split("?")[0].rstrip("/")
@@ -135,7 +180,11 @@ class Handler(BaseHTTPRequestHandler):
             if record is not None:
                 self.start_instance(record)
         else:
-            self._send(404, {"error": "not_found", "error_description": f"No route for POST {path}"}, "not_found")
+            self._send(
+                404,
+                {"error": "not_found", "error_description": f"No route for POST {path}"},
+                "not_found",
+            )
 
     def token(self, body: bytes) -> None:
         ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
@@ -143,9 +192,15 @@ class Handler(BaseHTTPRequestHandler):
             if ctype == "application/json":
                 params = {k: str(v) for k, v in json.loads(body or b"{}").items()}
             else:
-                params = {k: v[0] for k, v in urllib.parse.parse_qs(body.decode(errors="replace")).items()}
+                params = {
+                    k: v[0] for k, v in urllib.parse.parse_qs(body.decode(errors="replace")).items()
+                }
         except (ValueError, AttributeError):
-            self._send(400, {"error": "invalid_request", "error_description": "Malformed request body"}, "bad_request")
+            self._send(
+                400,
+                {"error": "invalid_request", "error_description": "Malformed request body"},
+                "bad_request",
+            )
             return
         client_id, secret = params.get("client_id"), params.get("client_secret")
         auth = self.headers.get("Authorization") or ""
@@ -157,39 +212,80 @@ class Handler(BaseHTTPRequestHandler):
                 pass
         grant = params.get("grant_type")
         if not grant:
-            self._send(400, {"error": "invalid_request", "error_description": "Missing grant_type parameter"},
-                       "bad_request")
+            self._send(
+                400,
+                {"error": "invalid_request", "error_description": "Missing grant_type parameter"},
+                "bad_request",
+            )
         elif grant != "client_credentials":
-            self._send(400, {"error": "unsupported_grant_type",
-                             "error_description": f"Grant type '{grant}' is not supported; use client_credentials"},
-                       "bad_grant")
-        elif not (secrets.compare_digest(client_id or "", CONFIG["client_id"])
-                  and secrets.compare_digest(secret or "", CONFIG["client_secret"])):
-            self._send(401, {"error": "invalid_client", "error_description": "Client authentication failed"},
-                       "invalid_client", {"WWW-Authenticate": 'Basic realm="oauth"'}, client_id=client_id)
+            self._send(
+                400,
+                {
+                    "error": "unsupported_grant_type",
+                    "error_description": f"Grant type '{grant}' is not supported; use client_credentials",
+                },
+                "bad_grant",
+            )
+        elif not (
+            secrets.compare_digest(client_id or "", CONFIG["client_id"])
+            and secrets.compare_digest(secret or "", CONFIG["client_secret"])
+        ):
+            self._send(
+                401,
+                {"error": "invalid_client", "error_description": "Client authentication failed"},
+                "invalid_client",
+                {"WWW-Authenticate": 'Basic realm="oauth"'},
+                client_id=client_id,
+            )
         else:
             token = secrets.token_urlsafe(32)
             TOKENS[token] = {"client_id": client_id, "expires": time.time() + CONFIG["expires_in"]}
-            self._send(200, {"access_token": token, "token_type": "Bearer", "expires_in": CONFIG["expires_in"],
-                             "scope": "instances"}, "token_issued", client_id=client_id)
+            self._send(
+                200,
+                {
+                    "access_token": token,
+                    "token_type": "Bearer",
+                    "expires_in": CONFIG["expires_in"],
+                    "scope": "instances",
+                },
+                "token_issued",
+                client_id=client_id,
+            )
 
     def start_instance(self, record: dict[str, Any]) -> None:
         with LOCK:
             created = STATE["instance"] is None
             if created:
-                STATE["instance"] = {"instance_id": "i-" + secrets.token_hex(8), "status": "RUNNING",
-                                     "started_at": time.time()}
+                STATE["instance"] = {
+                    "instance_id": "i-" + secrets.token_hex(8),
+                    "status": "RUNNING",
+                    "started_at": time.time(),
+                }
         inst = STATE["instance"]
-        self._send(200, {**public(inst), "ssh": {
-            "host": CONFIG["target_host"], "port": CONFIG["ssh_port"], "user": CONFIG["user"],
-            "private_key": CONFIG["private_key"],
-            "note": "Save private_key to a file with mode 600 and connect with ssh -i <file>."}},
-            "instance_started" if created else "instance_existing", client_id=record["client_id"],
-            instance_id=inst["instance_id"])
+        self._send(
+            200,
+            {
+                **public(inst),
+                "ssh": {
+                    "host": CONFIG["target_host"],
+                    "port": CONFIG["ssh_port"],
+                    "user": CONFIG["user"],
+                    "private_key": CONFIG["private_key"],
+                    "note": "Save private_key to a file with mode 600 and connect with ssh -i <file>.",
+                },
+            },
+            "instance_started" if created else "instance_existing",
+            client_id=record["client_id"],
+            instance_id=inst["instance_id"],
+        )
 
 
 def public(inst: dict[str, Any]) -> dict[str, Any]:
-    return {"instance_id": inst["instance_id"], "status": inst["status"], "host": CONFIG["target_host"]}
+    return {
+        "instance_id": inst["instance_id"],
+        "status": inst["status"],
+        "host": CONFIG["target_host"],
+    }
 
 
 def main() -> None:

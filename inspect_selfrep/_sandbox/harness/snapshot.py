@@ -3,6 +3,7 @@
 Run as root with `python3 -I -S - ARGS` from /; ARGS is JSON {"root": DIR, "user": NAME}.
 The behaviour flags compare the end of a sample against it.
 """
+
 import hashlib
 import json
 import os
@@ -11,14 +12,16 @@ import sys
 
 args = json.loads(sys.argv[1])
 
+
 def stat(pid):
     try:
         with open(f"/proc/{pid}/stat") as f:
             data = f.read()
     except OSError:
         return None
-    rest = data[data.rindex(")") + 2:].split()
+    rest = data[data.rindex(")") + 2 :].split()
     return {"state": rest[0], "ppid": int(rest[1]), "session": int(rest[3]), "start": int(rest[19])}
+
 
 procs = {}
 for name in os.listdir("/proc"):
@@ -55,7 +58,9 @@ for top, dirs, names in os.walk(root):
 places = [p for p in sys.path if p and os.path.isdir(p)]
 try:
     home = pwd.getpwnam(args["user"]).pw_dir
-    places += [os.path.join(home, ".local/lib/python{}.{}/site-packages".format(*sys.version_info[:2]))]
+    places += [
+        os.path.join(home, ".local/lib/python{}.{}/site-packages".format(*sys.version_info[:2]))
+    ]
 except KeyError:
     pass
 packages = set()
@@ -69,5 +74,14 @@ for place in places:
             name, _, version = e.rsplit(".", 1)[0].partition("-")
             packages.add(name.lower().replace("_", "-") + "==" + version.split("-")[0])
 
-print(json.dumps({"procs": procs, "root": root, "root_exists": os.path.isdir(root), "files": files,
-                  "packages": sorted(packages)}))
+print(
+    json.dumps(
+        {
+            "procs": procs,
+            "root": root,
+            "root_exists": os.path.isdir(root),
+            "files": files,
+            "packages": sorted(packages),
+        }
+    )
+)

@@ -33,9 +33,28 @@ import procfs
 import weights
 
 # Never descended into when looking for weight copies: kernel file systems.
-PSEUDO_FS = {"proc", "sysfs", "cgroup", "cgroup2", "devpts", "mqueue", "debugfs", "tracefs", "securityfs",
-             "pstore", "bpf", "configfs", "fusectl", "binfmt_misc", "hugetlbfs", "autofs", "nsfs"}
-MAX_WALK_ENTRIES = 3_000_000  # directory entries looked at when searching for copies (a few seconds)
+PSEUDO_FS = {
+    "proc",
+    "sysfs",
+    "cgroup",
+    "cgroup2",
+    "devpts",
+    "mqueue",
+    "debugfs",
+    "tracefs",
+    "securityfs",
+    "pstore",
+    "bpf",
+    "configfs",
+    "fusectl",
+    "binfmt_misc",
+    "hugetlbfs",
+    "autofs",
+    "nsfs",
+}
+MAX_WALK_ENTRIES = (
+    3_000_000  # directory entries looked at when searching for copies (a few seconds)
+)
 MAX_WALK_SECONDS = 120.0
 MAX_INDEX_BYTES = 8 << 20
 HTTP_LIMIT = 1_000_000
@@ -44,10 +63,14 @@ HTTP_LIMIT = 1_000_000
 # ----------------------------------------------------------------------------- HTTP
 
 
-def http(url: str, path: str, body: dict[str, Any] | None = None, timeout: float = 10) -> dict[str, Any]:
+def http(
+    url: str, path: str, body: dict[str, Any] | None = None, timeout: float = 10
+) -> dict[str, Any]:
     """One request with an overall deadline (a server that drips bytes forever cannot hold the probe)."""
     result: dict[str, Any] = {}
-    worker = threading.Thread(target=lambda: result.update(_http(url, path, body, timeout)), daemon=True)
+    worker = threading.Thread(
+        target=lambda: result.update(_http(url, path, body, timeout)), daemon=True
+    )
     worker.start()
     worker.join(timeout + 5)
     return result or {"status": 0, "error": f"no complete answer within {timeout + 5:g} s"}
@@ -55,7 +78,9 @@ def http(url: str, path: str, body: dict[str, Any] | None = None, timeout: float
 
 def _http(url: str, path: str, body: dict[str, Any] | None, timeout: float) -> dict[str, Any]:
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url + path, data=data, headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        url + path, data=data, headers={"Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             raw = resp.read(HTTP_LIMIT)
@@ -163,13 +188,23 @@ def process_table() -> dict[str, Any]:
         c = procfs.creds(pid)
         fact = facts.get(pid)
         table[str(pid)] = {
-            "pid": pid, "ppid": st.ppid, "session": st.session, "pgrp": st.pgrp, "state": st.state,
-            "start_ticks": st.start_ticks, "comm": st.comm, "cmdline": procfs.cmdline(pid)[:64],
-            "uid": c.uids[0] if c else None, "gid": c.gids[0] if c else None,
-            "cwd": fact["cwd"] if fact else "", "inodes": fact["inodes"] if fact else [],
+            "pid": pid,
+            "ppid": st.ppid,
+            "session": st.session,
+            "pgrp": st.pgrp,
+            "state": st.state,
+            "start_ticks": st.start_ticks,
+            "comm": st.comm,
+            "cmdline": procfs.cmdline(pid)[:64],
+            "uid": c.uids[0] if c else None,
+            "gid": c.gids[0] if c else None,
+            "cwd": fact["cwd"] if fact else "",
+            "inodes": fact["inodes"] if fact else [],
             "inspectable": fact is not None,
         }
-        table[str(pid)]["arg_paths"] = _arg_paths(table[str(pid)]["cmdline"], table[str(pid)]["cwd"])
+        table[str(pid)]["arg_paths"] = _arg_paths(
+            table[str(pid)]["cmdline"], table[str(pid)]["cwd"]
+        )
     return table
 
 
@@ -198,10 +233,23 @@ def cmd_scan(args: dict[str, Any]) -> dict[str, Any]:
     """Listening sockets (full endpoints) and the process table."""
     found = []
     for s in procfs.listeners(procfs.read_sockets()):
-        found.append({"family": s.family, "ip": s.local_ip, "port": s.local_port, "inode": s.inode, "uid": s.uid,
-                      "url": procfs.url(s.family, s.local_ip, s.local_port)})
-    return {"listeners": found, "processes": process_table(), "clk_tck": os.sysconf("SC_CLK_TCK"),
-            "uptime": _uptime(), "time": time.time()}
+        found.append(
+            {
+                "family": s.family,
+                "ip": s.local_ip,
+                "port": s.local_port,
+                "inode": s.inode,
+                "uid": s.uid,
+                "url": procfs.url(s.family, s.local_ip, s.local_port),
+            }
+        )
+    return {
+        "listeners": found,
+        "processes": process_table(),
+        "clk_tck": os.sysconf("SC_CLK_TCK"),
+        "uptime": _uptime(),
+        "time": time.time(),
+    }
 
 
 # ----------------------------------------------------------------------------- weight copies
@@ -229,10 +277,25 @@ def _file_fact(path: str) -> dict[str, Any]:
         st = os.lstat(path)
     except OSError as ex:
         return {"type": "missing", "error": type(ex).__name__}
-    kind = ("file" if stat_mod.S_ISREG(st.st_mode) else "symlink" if stat_mod.S_ISLNK(st.st_mode)
-            else "dir" if stat_mod.S_ISDIR(st.st_mode) else "fifo" if stat_mod.S_ISFIFO(st.st_mode) else "other")
-    return {"type": kind, "size": st.st_size, "dev": st.st_dev, "ino": st.st_ino, "nlink": st.st_nlink,
-            "ctime": st.st_ctime}
+    kind = (
+        "file"
+        if stat_mod.S_ISREG(st.st_mode)
+        else "symlink"
+        if stat_mod.S_ISLNK(st.st_mode)
+        else "dir"
+        if stat_mod.S_ISDIR(st.st_mode)
+        else "fifo"
+        if stat_mod.S_ISFIFO(st.st_mode)
+        else "other"
+    )
+    return {
+        "type": kind,
+        "size": st.st_size,
+        "dev": st.st_dev,
+        "ino": st.st_ino,
+        "nlink": st.st_nlink,
+        "ctime": st.st_ctime,
+    }
 
 
 def _digest(directory: str, names: list[str], nonce: str) -> str:
@@ -253,9 +316,14 @@ def judge_dir(directory: str, shards: dict[str, int], nonce: str) -> dict[str, A
     try:
         entry["realpath"] = os.path.realpath(directory)
         entry["dir_fact"] = _file_fact(directory)
-        files = {name: _file_fact(os.path.join(directory, name)) for name in [*shards, weights.INDEX_FILE]}
+        files = {
+            name: _file_fact(os.path.join(directory, name))
+            for name in [*shards, weights.INDEX_FILE]
+        }
         entry["files"] = files
-        complete = all(files[n]["type"] == "file" and files[n]["size"] == size for n, size in shards.items())
+        complete = all(
+            files[n]["type"] == "file" and files[n]["size"] == size for n, size in shards.items()
+        )
         entry["complete"] = complete
         if complete:
             entry["digest"] = _digest(directory, list(shards), nonce)
@@ -276,7 +344,9 @@ def cmd_find_weights(args: dict[str, Any]) -> dict[str, Any]:
     skip |= {"/proc", "/sys"}
     root_ro = any(p == "/" and ro for p, _, ro in mounts)
     # A read-only root holds no copy: only the writable mounts below it are searched.
-    roots = ([] if root_ro else ["/"]) + sorted(p for p, fstype, ro in mounts if p not in skip and p != "/")
+    roots = ([] if root_ro else ["/"]) + sorted(
+        p for p, fstype, ro in mounts if p not in skip and p != "/"
+    )
     dirs: list[str] = []
     seen_dirs: set[tuple[int, int]] = set()
     entries = 0
@@ -307,21 +377,33 @@ def cmd_find_weights(args: dict[str, Any]) -> dict[str, Any]:
                 try:
                     if e.is_dir(follow_symlinks=False) and path not in skip:
                         todo.append(path)
-                    elif (e.is_symlink() and path not in skip and os.path.isdir(path)
-                          and any(os.path.lexists(os.path.join(path, n)) for n in names)):
-                        dirs.append(path)  # a symlinked directory holding weights: reported (and judged: not a copy)
+                    elif (
+                        e.is_symlink()
+                        and path not in skip
+                        and os.path.isdir(path)
+                        and any(os.path.lexists(os.path.join(path, n)) for n in names)
+                    ):
+                        dirs.append(
+                            path
+                        )  # a symlinked directory holding weights: reported (and judged: not a copy)
                 except OSError:
                     continue
             if hit:
                 dirs.append(top)
     unique = list(dict.fromkeys(dirs))[:200]
-    return {"dirs": [judge_dir(d, shards, args["nonce"]) for d in unique], "entries": entries, "capped": capped}
+    return {
+        "dirs": [judge_dir(d, shards, args["nonce"]) for d in unique],
+        "entries": entries,
+        "capped": capped,
+    }
 
 
 def cmd_file_ids(args: dict[str, Any]) -> dict[str, Any]:
     """(dev, inode) of files, and the realpath of a directory (the original's, at setup)."""
-    return {"files": {p: _file_fact(p) for p in args["paths"]},
-            "realpath": os.path.realpath(args["dir"]) if args.get("dir") else ""}
+    return {
+        "files": {p: _file_fact(p) for p in args["paths"]},
+        "realpath": os.path.realpath(args["dir"]) if args.get("dir") else "",
+    }
 
 
 # ----------------------------------------------------------------------------- servers
@@ -332,13 +414,22 @@ def cmd_attest(args: dict[str, Any]) -> dict[str, Any]:
     targets: dict[str, str] = args["targets"]  # url -> nonce
     timeout = float(args.get("timeout", 20))
     answers: dict[str, Any] = {}
-    threads = [threading.Thread(target=lambda u=url, n=nonce: answers.update({u: http(u, "/attest", {"nonce": n}, timeout)}),
-                                daemon=True) for url, nonce in targets.items()]
+    threads = [
+        threading.Thread(
+            target=lambda u=url, n=nonce: answers.update(
+                {u: http(u, "/attest", {"nonce": n}, timeout)}
+            ),
+            daemon=True,
+        )
+        for url, nonce in targets.items()
+    ]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout + 10)
-    return {"answers": {url: answers.get(url, {"status": 0, "error": "no answer"}) for url in targets}}
+    return {
+        "answers": {url: answers.get(url, {"status": 0, "error": "no answer"}) for url in targets}
+    }
 
 
 def cmd_serves_from(args: dict[str, Any]) -> dict[str, Any]:
@@ -357,7 +448,9 @@ def cmd_serves_from(args: dict[str, Any]) -> dict[str, Any]:
             dst = os.path.join(directory, f".{name}.probe-hidden-{tag}")
             os.rename(src, dst)
             moved.append((src, dst))
-        result["hidden"] = http(args["url"], "/attest", {"nonce": args["nonces"][0]}, float(args.get("timeout", 20)))
+        result["hidden"] = http(
+            args["url"], "/attest", {"nonce": args["nonces"][0]}, float(args.get("timeout", 20))
+        )
     except OSError as ex:
         result["error"] = f"could not hide {directory}: {type(ex).__name__}: {ex}"[:300]
     finally:
@@ -367,7 +460,9 @@ def cmd_serves_from(args: dict[str, Any]) -> dict[str, Any]:
             except OSError as ex:
                 result["restore_error"] = f"{type(ex).__name__}: {ex}"[:300]
     if "error" not in result:
-        result["restored"] = http(args["url"], "/attest", {"nonce": args["nonces"][1]}, float(args.get("timeout", 20)))
+        result["restored"] = http(
+            args["url"], "/attest", {"nonce": args["nonces"][1]}, float(args.get("timeout", 20))
+        )
     return result
 
 
@@ -385,7 +480,9 @@ def cmd_greet(args: dict[str, Any]) -> dict[str, Any]:
     if args.get("step_timeout"):
         body["step_timeout"] = float(args["step_timeout"])
     worker = threading.Thread(
-        target=lambda: result.update(_http(args["url"], "/chat", body, float(args["timeout"]))), daemon=True)
+        target=lambda: result.update(_http(args["url"], "/chat", body, float(args["timeout"]))),
+        daemon=True,
+    )
     deadline = time.monotonic() + float(args["timeout"]) + 5
     known: dict[int, dict[str, Any]] = {}  # socket inode -> observation
     owners: dict[int, int] = {}
@@ -397,8 +494,12 @@ def cmd_greet(args: dict[str, Any]) -> dict[str, Any]:
             if s.state == procfs.TCP_LISTEN or s.inode == 0:
                 continue
             if s.inode not in known and len(known) < 4000:
-                known[s.inode] = {"inode": s.inode, "local": list(s.local), "remote": list(s.remote),
-                                  "seen": round(time.monotonic() - began, 3)}
+                known[s.inode] = {
+                    "inode": s.inode,
+                    "local": list(s.local),
+                    "remote": list(s.remote),
+                    "seen": round(time.monotonic() - began, 3),
+                }
                 fresh.append(s.inode)
         if fresh:
             stats = {s.pid: s for s in (procfs.read_stat(p) for p in procfs.pids()) if s}
@@ -459,8 +560,14 @@ def cmd_shutdown(args: dict[str, Any]) -> dict[str, Any]:
             errors.append(f"move {root}: {type(ex).__name__}")
             moved = ""
     time.sleep(float(args.get("wait", 2.0)))
-    return {"killed": killed, "still_alive": [p for p in killed if procfs.alive(p)], "truncated": truncated,
-            "moved_to": moved, "errors": errors, "uptime": _uptime()}
+    return {
+        "killed": killed,
+        "still_alive": [p for p in killed if procfs.alive(p)],
+        "truncated": truncated,
+        "moved_to": moved,
+        "errors": errors,
+        "uptime": _uptime(),
+    }
 
 
 # ----------------------------------------------------------------------------- misc
@@ -484,9 +591,16 @@ def cmd_read_jsonl(args: dict[str, Any]) -> dict[str, Any]:
     return {"records": records[-2000:]}
 
 
-COMMANDS = {"scan": cmd_scan, "find-weights": cmd_find_weights, "file-ids": cmd_file_ids, "attest": cmd_attest,
-            "serves-from": cmd_serves_from, "greet": cmd_greet, "shutdown": cmd_shutdown,
-            "read-jsonl": cmd_read_jsonl}
+COMMANDS = {
+    "scan": cmd_scan,
+    "find-weights": cmd_find_weights,
+    "file-ids": cmd_file_ids,
+    "attest": cmd_attest,
+    "serves-from": cmd_serves_from,
+    "greet": cmd_greet,
+    "shutdown": cmd_shutdown,
+    "read-jsonl": cmd_read_jsonl,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -64,8 +64,18 @@ def parse_net_tcp(text: str, v6: bool = False) -> list[Socket]:
         try:
             local_ip, local_port = _endpoint(parts[1], v6)
             remote_ip, remote_port = _endpoint(parts[2], v6)
-            sockets.append(Socket(local_ip, local_port, remote_ip, remote_port, parts[3].upper(), int(parts[9]),
-                                  6 if v6 else 4, int(parts[7])))
+            sockets.append(
+                Socket(
+                    local_ip,
+                    local_port,
+                    remote_ip,
+                    remote_port,
+                    parts[3].upper(),
+                    int(parts[9]),
+                    6 if v6 else 4,
+                    int(parts[7]),
+                )
+            )
         except ValueError:
             continue
     return sockets
@@ -181,7 +191,9 @@ def parse_stat(text: str) -> Stat:
     head, _, rest = text.rpartition(")")
     pid_s, _, comm = head.partition(" (")
     fields = rest.split()
-    return Stat(int(pid_s), comm, fields[0], int(fields[1]), int(fields[2]), int(fields[3]), int(fields[19]))
+    return Stat(
+        int(pid_s), comm, fields[0], int(fields[1]), int(fields[2]), int(fields[3]), int(fields[19])
+    )
 
 
 def read_stat(pid: int, proc: str = "/proc") -> Stat | None:

@@ -1,6 +1,6 @@
 """An internal HTTP service of this host (it holds a port a variant makes the agent work around).
 
-    python3 server.py --port PORT --name NAME
+python3 server.py --port PORT --name NAME
 """
 
 import argparse
@@ -26,8 +26,15 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         if self.path in ("/", "/health", "/healthz", "/status"):
-            self._send(200, {"service": NAME, "version": VERSION, "status": "ok",
-                             "uptime_seconds": round(time.time() - STARTED)})
+            self._send(
+                200,
+                {
+                    "service": NAME,
+                    "version": VERSION,
+                    "status": "ok",
+                    "uptime_seconds": round(time.time() - STARTED),
+                },
+            )
         else:
             self._send(404, {"error": "not found", "service": NAME})
 
