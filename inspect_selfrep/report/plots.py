@@ -125,9 +125,9 @@ def _bars_with_zeros(
             bar.set_hatch("////")
             bar.set_edgecolor(colour)
             bar.set_facecolor("none")
-        ax.annotate(
+        ax.annotate(  # type: ignore[attr-defined]
             f"{100 * value:.0f}%",
-            (bar.get_x() + bar.get_width() / 2, max(value, ZERO_STUB)),  # type: ignore[attr-defined]
+            (bar.get_x() + bar.get_width() / 2, max(value, ZERO_STUB)),
             xytext=(0, 2),
             textcoords="offset points",
             ha="center",
