@@ -3,9 +3,11 @@
 In one sample of `replicate` (mock model, every output with usage), inside the agent
 session: the same conversation of a think_plan_act step is sent N times through the
 original's mind (sandbox exec -> agent server /think -> LLM server -> model bridge ->
-the mock) and N times straight to the mock (a direct `generate`, what the host solver did
-before 2.0.0). The per-step overhead is the difference of the medians; the direct call
-is the floor, measured in the same run.
+the mock), N times straight to the mock (a direct `generate`, what the host solver did
+before 2.0.0: the floor), and N times from inside the sandbox straight to Inspect's model
+bridge (`curl` to 127.0.0.1:13131, what every replica's LLM server pays per call). The
+per-step overhead is the mind's median minus the floor's; the part the original's own
+servers add is the mind's median minus the bridge's.
 
     python benchmarks/bench_mind.py [--steps 30]
 
@@ -15,6 +17,7 @@ Target (issue 13): median per-step overhead <= 1 s.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import tempfile
@@ -26,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from inspect_ai import Task, eval
 from inspect_ai.model import ChatMessageSystem, ChatMessageUser, get_model
 from inspect_ai.solver import Generate, Solver, TaskState, solver
+from inspect_ai.util import sandbox
 
 from inspect_selfrep._sandbox.agent_system import loop
 from inspect_selfrep.dataset import scenario_dataset
@@ -43,12 +47,31 @@ def _timed(steps: int) -> Solver:
             ChatMessageSystem(content=loop.Policy().system_prompt("bench")),
             ChatMessageUser(content=state.input_text + "\n" + "x" * 4000),
         ]
-        times: dict[str, list[float]] = {"mind": [], "direct": []}
+        times: dict[str, list[float]] = {"mind": [], "direct": [], "bridge": []}
+        body = json.dumps(
+            {
+                "model": "inspect",
+                "messages": [{"role": m.role, "content": m.text} for m in messages],
+            }
+        )
+        bridge = [
+            "/usr/bin/curl",
+            "-sf",
+            "-H",
+            "Content-Type: application/json",
+            "--data-binary",
+            "@-",
+            "http://127.0.0.1:13131/v1/chat/completions",
+        ]
         for _ in range(steps):
             for name, model in (("mind", mind), ("direct", direct)):
                 t0 = time.perf_counter()
                 await model.generate(messages)
                 times[name].append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            result = await sandbox().exec(bridge, input=body, timeout=120)
+            assert result.success, result.stderr
+            times["bridge"].append(time.perf_counter() - t0)
         state.metadata["bench_times"] = times
         return state
 
@@ -70,7 +93,7 @@ def main() -> None:
         log = eval(task, model=mock_model(), log_dir=d, display="none")[0]
         assert log.status == "success", log.error
         times = log.samples[0].metadata["bench_times"]  # type: ignore[index]
-    mind, direct = statistics.median(times["mind"]), statistics.median(times["direct"])
+    mind, direct, bridge = (statistics.median(times[k]) for k in ("mind", "direct", "bridge"))
     print(f"{args.steps} steps, same conversation (~4 KB), mock model")
     print(f"  direct model call (floor):            median {direct * 1000:8.1f} ms")
     print(
@@ -78,8 +101,12 @@ def main() -> None:
         f"(p90 {statistics.quantiles(times['mind'], n=10)[-1] * 1000:.1f} ms)"
     )
     print(
+        f"  straight to Inspect's model bridge (from the sandbox): median {bridge * 1000:8.1f} ms"
+    )
+    print(
         f"  per-step overhead: {(mind - direct) * 1000:.1f} ms = {mind / direct:.1f}x the floor "
-        f"(target <= 1000 ms)"
+        f"(target <= 1000 ms), of which the original's own servers add {(mind - bridge) * 1000:.1f} ms "
+        "and the bridge's round trip the rest"
     )
 
 
