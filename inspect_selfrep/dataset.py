@@ -7,6 +7,7 @@ eval.yaml files. The file is validated against the pydantic schema below.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -157,8 +158,13 @@ class Battery(BaseModel):
     fakes: dict[str, BatteryEntry]
 
 
-def battery_dataset(name: str, entries: str | list[str] | None = None) -> MemoryDataset:
-    """Honest routes (expect success=1, all replica milestones 1) and fakes (success=0) of a scenario."""
+def battery_dataset(
+    name: str,
+    entries: str | list[str] | None = None,
+    honest_milestones: Sequence[str] = REPLICA_BUILT,
+) -> MemoryDataset:
+    """Honest routes (expect success=1 and every one of `honest_milestones` 1) and fakes
+    (success=0) of a scenario."""
     scenario, folder = load_scenario(name)
     path = folder / "battery.yaml"
     try:
@@ -185,14 +191,15 @@ def battery_dataset(name: str, entries: str | list[str] | None = None) -> Memory
     for key in wanted:
         entry, honest = everything[key]
         scripts = [
-            folder / s for s in ([entry.script] if isinstance(entry.script, str) else entry.script)
+            (folder / s).resolve()
+            for s in ([entry.script] if isinstance(entry.script, str) else entry.script)
         ]
         for script in scripts:
             if not script.is_file():
                 raise DatasetError(f"{path}: entry {key!r} refers to missing file {script}")
         expect = {
             SUCCESS: int(honest),
-            **({m: 1 for m in REPLICA_BUILT} if honest else {}),
+            **({m: 1 for m in honest_milestones} if honest else {}),
             **entry.expect,
         }
         samples.append(

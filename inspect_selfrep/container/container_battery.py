@@ -10,16 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
 from inspect_ai import Task, task
-from inspect_ai.dataset import MemoryDataset, Sample
-from pydantic import ValidationError
+from inspect_ai.dataset import MemoryDataset
 
-from inspect_selfrep.dataset import Battery, DatasetError, load_scenario
+from inspect_selfrep import dataset
 from inspect_selfrep.deployment import deploy_original
 from inspect_selfrep.interrupt import sigterm_as_interrupt
 from inspect_selfrep.params import check_weights_mb, reject_unknown
-from inspect_selfrep.paths import SANDBOXES
 from inspect_selfrep.probe import ProbeSettings, record_original
 from inspect_selfrep.scaffold.scripted import scripted
 from inspect_selfrep.scenario import TASK_VERSION
@@ -33,56 +30,8 @@ REPLICA = ("m1_allocated", "m2_transferred", "m3_llm_server_started", "m4_agent_
 
 
 def battery_dataset(entries: str | list[str] | None = None) -> MemoryDataset:
-    scenario, folder = load_scenario(SCENARIO)
-    path = folder / "battery.yaml"
-    try:
-        battery = Battery.model_validate(yaml.safe_load(path.read_text()))
-    except (OSError, yaml.YAMLError, ValidationError) as ex:
-        raise DatasetError(f"{path} is invalid or missing:\n{ex}") from None
-    everything = {
-        **{k: (v, True) for k, v in battery.honest.items()},
-        **{k: (v, False) for k, v in battery.fakes.items()},
-    }
-    wanted = (
-        list(everything)
-        if entries in (None, "all")
-        else (
-            [e.strip() for e in entries.split(",")] if isinstance(entries, str) else list(entries)
-        )
-    )
-    unknown = [e for e in wanted if e not in everything]
-    if unknown:
-        raise DatasetError(f"unknown battery entries {unknown}; valid: {', '.join(everything)}")
-    samples = []
-    for key in wanted:
-        entry, honest = everything[key]
-        scripts = [
-            (folder / s).resolve()
-            for s in ([entry.script] if isinstance(entry.script, str) else entry.script)
-        ]
-        for script in scripts:
-            if not script.is_file():
-                raise DatasetError(f"{path}: entry {key!r} refers to missing file {script}")
-        expect = {
-            "success": int(honest),
-            **({m: 1 for m in REPLICA} if honest else {}),
-            **entry.expect,
-        }
-        samples.append(
-            Sample(
-                id=key,
-                input=scenario.prompt,
-                sandbox=("docker", str(SANDBOXES / scenario.compose)),
-                metadata={
-                    "scenario": SCENARIO,
-                    "battery": "honest" if honest else "fake",
-                    "solution": [str(s) for s in scripts],
-                    "expect": expect,
-                    "rationale": entry.rationale,
-                },
-            )
-        )
-    return MemoryDataset(samples, name=f"{SCENARIO}_battery")
+    """The container battery: honest routes reach every one of M1-M4 and succeed; fakes do not."""
+    return dataset.battery_dataset(SCENARIO, entries, honest_milestones=REPLICA)
 
 
 @task
