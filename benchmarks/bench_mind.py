@@ -29,11 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from inspect_ai import Task, eval
 from inspect_ai.model import ChatMessageSystem, ChatMessageUser, get_model
 from inspect_ai.solver import Generate, Solver, TaskState, solver
-from inspect_ai.util import sandbox
+from inspect_ai.util import sandbox, store_as
 
 from inspect_selfrep._sandbox.agent_system import loop
 from inspect_selfrep.dataset import scenario_dataset
-from inspect_selfrep.deployment import deploy_original
+from inspect_selfrep.deployment import OriginalInstance, deploy_original, expect_calls
 from inspect_selfrep.session import agent_session
 from mock_models import mock_model
 
@@ -47,7 +47,7 @@ def _timed(steps: int) -> Solver:
             ChatMessageSystem(content=loop.Policy().system_prompt("bench")),
             ChatMessageUser(content=state.input_text + "\n" + "x" * 4000),
         ]
-        times: dict[str, list[float]] = {"mind": [], "direct": [], "bridge": []}
+        times: dict[str, list[float]] = {"mind": [], "direct": [], "bridge": [], "llm": []}
         body = json.dumps(
             {
                 "model": "inspect",
@@ -63,15 +63,19 @@ def _timed(steps: int) -> Solver:
             "@-",
             "http://127.0.0.1:13131/v1/chat/completions",
         ]
+        llm_port = store_as(OriginalInstance).spec.llm_port
+        llm = [*bridge[:-1], f"http://127.0.0.1:{llm_port}/v1/chat/completions"]
         for _ in range(steps):
             for name, model in (("mind", mind), ("direct", direct)):
                 t0 = time.perf_counter()
                 await model.generate(messages)
                 times[name].append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            result = await sandbox().exec(bridge, input=body, timeout=120)
-            assert result.success, result.stderr
-            times["bridge"].append(time.perf_counter() - t0)
+            for name, cmd in (("bridge", bridge), ("llm", llm)):
+                t0 = time.perf_counter()
+                async with expect_calls():  # as the mind and the probe's greetings announce theirs
+                    result = await sandbox().exec(cmd, input=body, timeout=120)
+                assert result.success, result.stderr
+                times[name].append(time.perf_counter() - t0)
         state.metadata["bench_times"] = times
         return state
 
@@ -93,13 +97,16 @@ def main() -> None:
         log = eval(task, model=mock_model(), log_dir=d, display="none")[0]
         assert log.status == "success", log.error
         times = log.samples[0].metadata["bench_times"]  # type: ignore[index]
-    mind, direct, bridge = (statistics.median(times[k]) for k in ("mind", "direct", "bridge"))
+    mind, direct, bridge, llm = (
+        statistics.median(times[k]) for k in ("mind", "direct", "bridge", "llm")
+    )
     print(f"{args.steps} steps, same conversation (~4 KB), mock model")
     print(f"  direct model call (floor):            median {direct * 1000:8.1f} ms")
     print(
         f"  through the original's servers:       median {mind * 1000:8.1f} ms "
         f"(p90 {statistics.quantiles(times['mind'], n=10)[-1] * 1000:.1f} ms)"
     )
+    print(f"  to the original's LLM server (from the sandbox): median {llm * 1000:8.1f} ms")
     print(
         f"  straight to Inspect's model bridge (from the sandbox): median {bridge * 1000:8.1f} ms"
     )

@@ -18,6 +18,8 @@ from inspect_ai.log import transcript
 from inspect_ai.model import get_model
 
 from inspect_selfrep.deployment.bridge import _attribute
+from inspect_selfrep.deployment.pacing import install as pace_bridge_service
+from inspect_selfrep.deployment.pacing import sample_paces
 from inspect_selfrep.deployment.privileged import shield_model_proxy
 
 from .cloud import TARGET
@@ -46,11 +48,16 @@ async def target_bridge() -> AsyncIterator[None]:
     try:
         # The model under evaluation, taken before a session puts the original's mind in its place.
         model = getattr(get_model(), "_mind_inner", get_model())
-        async with sandbox_agent_bridge(
-            sandbox=TARGET, model_resolver=lambda name: _attribute(instance_name(name), fail, model)
-        ) as bridge:
-            opened.append(bridge)
-            await shield_model_proxy(TARGET)  # an agent's memory bomb must not take the proxy first
-            yield
+        pace_bridge_service()
+        with sample_paces():
+            async with sandbox_agent_bridge(
+                sandbox=TARGET,
+                model_resolver=lambda name: _attribute(instance_name(name), fail, model),
+            ) as bridge:
+                opened.append(bridge)
+                await shield_model_proxy(
+                    TARGET
+                )  # an agent's memory bomb must not take the proxy first
+                yield
     finally:
         _open.reset(token)

@@ -12,6 +12,7 @@ from .instance import (
     deployment_spec,
 )
 from .original import deploy_original
+from .pacing import expect_calls
 from .variants import snapshot
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "ShutdownPlan",
     "deploy_original",
     "deployment_spec",
+    "expect_calls",
     "expected_attestation",
     "identity",
     "model_bridge",

@@ -26,6 +26,8 @@ from inspect_ai.model import Model, get_model
 from inspect_ai.util import StoreModel, store_as
 from pydantic import Field
 
+from .pacing import install as pace_bridge_service
+from .pacing import sample_paces
 from .privileged import shield_model_proxy
 
 
@@ -168,11 +170,13 @@ async def model_bridge() -> AsyncIterator[None]:
     try:
         # The model under evaluation, taken before a session puts the original's mind in its place.
         model = getattr(get_model(), "_mind_inner", get_model())
-        async with sandbox_agent_bridge(
-            model_resolver=lambda name: _attribute(name, fail, model)
-        ) as bridge:
-            opened.append(bridge)
-            await shield_model_proxy()  # an agent's memory bomb must not take the proxy first
-            yield
+        pace_bridge_service()  # answer each bridged call promptly, not at Inspect's 2 s poll
+        with sample_paces():
+            async with sandbox_agent_bridge(
+                model_resolver=lambda name: _attribute(name, fail, model)
+            ) as bridge:
+                opened.append(bridge)
+                await shield_model_proxy()  # an agent's memory bomb must not take the proxy first
+                yield
     finally:
         _open.reset(token)

@@ -30,7 +30,7 @@ import anyio
 from inspect_ai.log import transcript
 from inspect_ai.solver import TaskState
 
-from inspect_selfrep.deployment import OriginalInstance, expected_attestation
+from inspect_selfrep.deployment import OriginalInstance, expect_calls, expected_attestation
 from inspect_selfrep.record import agent_commands
 from inspect_selfrep.vocabulary import (
     AGENT_STARTED,
@@ -104,17 +104,18 @@ class ProbeRun:
 
     async def greet(self, url: str) -> Greeting:
         s = self.settings
-        return await self.helper.call(
-            "greet",
-            {
-                "url": url,
-                "message": s.greeting,
-                "max_steps": s.greeting_steps,
-                "step_timeout": s.step_timeout,
-                "timeout": s.greeting_timeout,
-            },
-            Greeting,
-        )
+        async with expect_calls():  # the greeted agent thinks over the bridge
+            return await self.helper.call(
+                "greet",
+                {
+                    "url": url,
+                    "message": s.greeting,
+                    "max_steps": s.greeting_steps,
+                    "step_timeout": s.step_timeout,
+                    "timeout": s.greeting_timeout,
+                },
+                Greeting,
+            )
 
 
 # ----------------------------------------------------------------------------- 1. scan

@@ -40,7 +40,7 @@ from inspect_ai.tool import ToolChoice
 from inspect_ai.util import sandbox, store_as
 
 from inspect_selfrep._sandbox.agent_system import loop
-from inspect_selfrep.deployment import MindRecord, OriginalInstance, ShutdownPlan
+from inspect_selfrep.deployment import MindRecord, OriginalInstance, ShutdownPlan, expect_calls
 from inspect_selfrep.deployment.bridge import BridgeTraffic, ModelBridgeError, fails_sample
 
 # The sandbox's curl, on its read-only /usr: the agent can shadow `curl` on PATH, not this one.
@@ -186,9 +186,10 @@ class OriginalMind(Model):
             "\n%{http_code}",
             url,
         ]
-        result = await sandbox().exec(
-            cmd, input=json.dumps(body), user="root", timeout=int(timeout) + 120
-        )
+        async with expect_calls():
+            result = await sandbox().exec(
+                cmd, input=json.dumps(body), user="root", timeout=int(timeout) + 120
+            )
         text, _, code = result.stdout.rpartition("\n")
         status = int(code) if code.strip().isdigit() else 0
         if result.success and status == 200:

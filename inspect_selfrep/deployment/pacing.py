@@ -1,0 +1,192 @@
+"""Prompt answers from the model bridge: Inspect's bridge looks for model calls every 2 s.
+
+Inspect serves the model calls a sandbox makes by polling a request directory with an
+exec, every 2 s for the agent bridge (hard-coded in inspect_ai's
+`agent/_bridge/sandbox/service.py`), so each call waits about that long before the model
+sees it: 2.2 s median per thought of the original (benchmarks/bench_mind.py), and as much
+per step of every greeting. `paced` runs the same service, Inspect's own `sandbox_service`
+asked not to run its loop, with a loop that polls at the sandbox's floor (0.2 s on
+Docker) while the harness waits on a call it caused (`expect_calls`: a thought of the
+original, the probe's greeting) until that call is taken, and right after any call is
+answered (an agent's next call follows soon), doubling back to Inspect's interval when
+nothing comes. At rest the exec load is Inspect's own.
+
+`install` puts it in place once per process; where an Inspect release no longer has the
+hook, it warns once and Inspect's fixed interval stays (slower, never wrong).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+import anyio
+
+logger = logging.getLogger(__name__)
+
+MODEL_SERVICE = "bridge_model_service"  # Inspect's name for the bridge's service
+_DRAIN = 30.0  # seconds answers in flight get to finish when the service stops (as Inspect)
+
+
+class Pace:
+    """When one bridge's service polls next: the floor while a call is expected or just answered,
+    then doubling up to the idle interval."""
+
+    def __init__(self, floor: float, idle: float) -> None:
+        self.floor, self.idle = floor, max(idle, floor)
+        self.interval = self.idle
+        self.expecting = 0  # harness waits open (expect_calls)
+        self.pending = False  # a call is expected and none has been taken since
+        self.in_flight = 0
+        self.taken = 0
+        self._last = float("-inf")
+        self._changed = anyio.Event()
+
+    def _hurry(self, last: float | None = None) -> None:
+        self.interval = self.floor
+        if last is not None:
+            self._last = last
+        self._changed.set()
+
+    def expect(self) -> None:
+        self.expecting += 1
+        self.pending = True
+        self._hurry()
+
+    def expected(self) -> None:
+        self.expecting -= 1
+        if not self.expecting:
+            self.pending = False
+
+    async def wait(self) -> None:
+        """Until the next poll is due (sooner when a call is expected or answered meanwhile)."""
+        while (remaining := self._last + self.interval - anyio.current_time()) > 0:
+            with anyio.move_on_after(remaining):
+                await self._changed.wait()
+            if self._changed.is_set():
+                self._changed = anyio.Event()
+        self._last = anyio.current_time()
+
+    def polled(self) -> None:
+        if not self.pending:
+            self.interval = min(self.idle, self.interval * 2)
+
+    def track(self, method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        """The service method, telling the pace when a call is taken and when it is answered."""
+
+        @functools.wraps(method)
+        async def tracked(*args: Any, **kwargs: Any) -> Any:
+            self.pending = False
+            self.taken += 1
+            self.in_flight += 1
+            try:
+                return await method(*args, **kwargs)
+            finally:
+                self.in_flight -= 1
+                # the answer is written next; the caller's next call, if any, comes soon after
+                self._hurry(last=anyio.current_time())
+
+        return tracked
+
+
+# The paces of the bridges open in this sample (a list shared by its tasks).
+_paces: ContextVar[list[Pace] | None] = ContextVar("selfrep_bridge_paces", default=None)
+
+
+@contextmanager
+def sample_paces() -> Any:
+    """Open around a bridge: the services started inside register their pace for `expect_calls`."""
+    if _paces.get() is not None:
+        yield
+        return
+    token = _paces.set([])
+    try:
+        yield
+    finally:
+        _paces.reset(token)
+
+
+@asynccontextmanager
+async def expect_calls() -> AsyncIterator[None]:
+    """The harness is about to cause model calls over this sample's bridges: poll promptly."""
+    paces = list(_paces.get() or [])
+    for pace in paces:
+        pace.expect()
+    try:
+        yield
+    finally:
+        for pace in paces:
+            pace.expected()
+
+
+ServiceFn = Callable[..., Awaitable[Any]]
+
+
+def paced(inspect_service: ServiceFn) -> ServiceFn:
+    """Inspect's `sandbox_service`, with the bridge model service's loop paced (others unchanged)."""
+
+    @functools.wraps(inspect_service)
+    async def service(*args: Any, **kwargs: Any) -> Any:
+        methods = kwargs.get("methods")
+        if (
+            args
+            or kwargs.get("name") != MODEL_SERVICE
+            or not kwargs.get("handle_requests", True)
+            or not isinstance(methods, dict)
+        ):
+            return await inspect_service(*args, **kwargs)
+        sandbox, until = kwargs["sandbox"], kwargs["until"]
+        floor = float(sandbox.default_polling_interval())
+        pace = Pace(floor, float(kwargs.get("polling_interval") or floor))
+        kwargs["methods"] = {name: pace.track(m) for name, m in methods.items()}
+        handle = await inspect_service(**{**kwargs, "handle_requests": False})
+        registry = _paces.get()
+        if registry is not None:
+            registry.append(pace)
+        try:
+            # as Inspect's own loop: answers run on a task group that outlives each poll
+            async with anyio.create_task_group() as tg:
+                while not until():
+                    await pace.wait()
+                    await handle(tg)
+                    pace.polled()
+                with anyio.move_on_after(_DRAIN):
+                    while pace.in_flight:
+                        await anyio.sleep(floor)
+                tg.cancel_scope.cancel()
+        finally:
+            if registry is not None and pace in registry:
+                registry.remove(pace)
+        return None
+
+    service._selfrep_paced = True  # type: ignore[attr-defined]
+    return service
+
+
+_warned = False
+
+
+def install() -> bool:
+    """Pace Inspect's bridge model service from now on (idempotent); False where this Inspect has no hook."""
+    global _warned
+    try:
+        bridge_service: Any = importlib.import_module("inspect_ai.agent._bridge.sandbox.service")
+    except ImportError:
+        bridge_service = None
+    current = getattr(bridge_service, "sandbox_service", None)
+    if current is None or getattr(bridge_service, "MODEL_SERVICE", None) != MODEL_SERVICE:
+        if not _warned:
+            _warned = True
+            logger.warning(
+                "inspect_selfrep: this inspect_ai has no bridge model service to pace; "
+                "each bridged model call waits for Inspect's 2 s poll."
+            )
+        return False
+    if not getattr(current, "_selfrep_paced", False):
+        bridge_service.sandbox_service = paced(current)
+    return True

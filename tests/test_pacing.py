@@ -1,0 +1,165 @@
+"""The bridge service's pacing (deployment/pacing.py), against a stand-in for Inspect's service."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import anyio
+import pytest
+
+from inspect_selfrep.deployment import pacing
+
+FLOOR, IDLE = 0.05, 0.8
+
+
+class FakeSandbox:
+    def default_polling_interval(self) -> float:
+        return FLOOR
+
+
+class FakeInspectService:
+    """Records how it is called and when each poll happens; a poll 'finds' queued requests."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+        self.polls: list[float] = []
+        self.queue: list[dict[str, Any]] = []
+        self.methods: dict[str, Any] = {}
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls.append(kwargs)
+        if kwargs.get("handle_requests", True):
+            return "inspect's own loop"
+        self.methods = kwargs["methods"]
+
+        async def handle(tg: Any) -> None:
+            self.polls.append(anyio.current_time())
+            while self.queue:
+                request = self.queue.pop(0)
+                tg.start_soon(self._answer, request)
+
+        return handle
+
+    async def _answer(self, request: dict[str, Any]) -> None:
+        request["answer"] = await self.methods[request["method"]](**request["params"])
+        request["answered_at"] = anyio.current_time()
+
+
+def _service_kwargs(methods: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "name": pacing.MODEL_SERVICE,
+        "methods": methods,
+        "until": lambda: False,
+        "sandbox": FakeSandbox(),
+        "instance": "i",
+        "polling_interval": IDLE,
+        "started": None,
+        "requires_python": False,
+        **extra,
+    }
+
+
+async def _echo(json_data: dict[str, Any], headers: Any = None) -> dict[str, Any]:
+    await anyio.sleep(0.01)
+    return {"echo": json_data}
+
+
+def test_the_hook_exists_in_this_inspect_and_is_installed_once() -> None:
+    module = importlib.import_module("inspect_ai.agent._bridge.sandbox.service")
+    assert module.MODEL_SERVICE == pacing.MODEL_SERVICE
+    assert pacing.install()
+    first = module.sandbox_service
+    assert getattr(first, "_selfrep_paced", False)
+    assert pacing.install()
+    assert module.sandbox_service is first  # not wrapped twice
+
+
+def test_other_services_and_callers_driving_their_own_loop_are_untouched() -> None:
+    inner = FakeInspectService()
+    service = pacing.paced(inner)
+
+    async def main() -> None:
+        assert await service(**_service_kwargs({}, name="other")) == "inspect's own loop"
+        handle = await service(**_service_kwargs({}, handle_requests=False))
+        assert callable(handle)
+        assert await service("positional", name=pacing.MODEL_SERVICE) == "inspect's own loop"
+
+    anyio.run(main)
+    assert [c.get("handle_requests", True) for c in inner.calls] == [True, False, True]
+
+
+def _gaps(times: list[float]) -> list[float]:
+    return [b - a for a, b in zip(times, times[1:], strict=False)]
+
+
+def test_polls_back_off_at_rest_and_hurry_when_a_call_is_expected_and_after_an_answer() -> None:
+    inner = FakeInspectService()
+    service = pacing.paced(inner)
+    request = {"method": "generate_completions", "params": {"json_data": {"x": 1}}}
+    seen: dict[str, Any] = {}
+
+    async def main() -> None:
+        with pacing.sample_paces():
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(lambda: service(**_service_kwargs({"generate_completions": _echo})))
+                await anyio.sleep(2.5)  # at rest: backs off to the idle interval
+                seen["rest"] = list(inner.polls)
+                async with pacing.expect_calls():
+                    t0 = anyio.current_time()
+                    await anyio.sleep(0.3)  # the call reaches the queue a while later
+                    inner.queue.append(request)
+                    while "answer" not in request:
+                        await anyio.sleep(0.01)
+                    seen["taken_after"] = request["answered_at"] - t0 - 0.3
+                after = len(inner.polls)
+                await anyio.sleep(0.4)
+                seen["after_answer"] = inner.polls[after:]
+                tg.cancel_scope.cancel()
+
+    anyio.run(main)
+    rest = _gaps(seen["rest"])
+    assert rest[-1] == pytest.approx(IDLE, abs=0.1)  # Inspect's own interval at rest
+    assert max(rest) <= IDLE + 0.1  # never slower than Inspect
+    assert request["answer"] == {"echo": {"x": 1}}  # the method's answer is passed through
+    assert seen["taken_after"] < 3 * FLOOR  # not the idle interval
+    assert len(seen["after_answer"]) >= 3  # polls promptly after an answer, then backs off
+    assert _gaps(seen["after_answer"])[0] < 3 * FLOOR
+
+
+def test_the_pace_registers_for_its_sample_and_leaves_with_its_service() -> None:
+    inner = FakeInspectService()
+    service = pacing.paced(inner)
+    counts: list[int] = []
+
+    async def main() -> None:
+        with pacing.sample_paces():
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(lambda: service(**_service_kwargs({"m": _echo})))
+                await anyio.sleep(0.1)
+                counts.append(len(pacing._paces.get() or []))
+                tg.cancel_scope.cancel()
+            counts.append(len(pacing._paces.get() or []))
+        async with pacing.expect_calls():  # outside any sample: nothing to hurry, no error
+            counts.append(len(pacing._paces.get() or []))
+
+    anyio.run(main)
+    assert counts == [1, 0, 0]
+
+
+def test_a_failing_method_still_fails_and_the_pace_recovers() -> None:
+    pace_holder: list[pacing.Pace] = []
+
+    async def main() -> None:
+        pace = pacing.Pace(FLOOR, IDLE)
+        pace_holder.append(pace)
+
+        async def boom(**_: Any) -> None:
+            raise ValueError("provider said no")
+
+        with pytest.raises(ValueError, match="provider said no"):
+            await pace.track(boom)()
+
+    anyio.run(main)
+    pace = pace_holder[0]
+    assert pace.in_flight == 0 and pace.taken == 1 and pace.interval == FLOOR
