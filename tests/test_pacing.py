@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import itertools
 from typing import Any
 
 import anyio
@@ -90,7 +91,7 @@ def test_other_services_and_callers_driving_their_own_loop_are_untouched() -> No
 
 
 def _gaps(times: list[float]) -> list[float]:
-    return [b - a for a, b in zip(times, times[1:], strict=False)]
+    return [b - a for a, b in itertools.pairwise(times)]
 
 
 def test_polls_back_off_at_rest_and_hurry_when_a_call_is_expected_and_after_an_answer() -> None:
@@ -163,3 +164,26 @@ def test_a_failing_method_still_fails_and_the_pace_recovers() -> None:
     anyio.run(main)
     pace = pace_holder[0]
     assert pace.in_flight == 0 and pace.taken == 1 and pace.interval == FLOOR
+
+
+def test_a_call_taken_by_one_bridge_meets_the_expectation_of_every_bridge_of_the_sample(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pacing, "EXPECT_FOR", 0.3)
+    seen: dict[str, bool] = {}
+
+    async def main() -> None:
+        origin, target = pacing.Pace(FLOOR, IDLE), pacing.Pace(FLOOR, IDLE)
+        with pacing.sample_paces():
+            pacing._paces.get().extend([origin, target])  # type: ignore[union-attr]
+            async with pacing.expect_calls():
+                seen["both_pending"] = origin.pending and target.pending
+                await target.track(_echo)({"x": 1})
+                seen["met_for_both"] = not origin.pending and not target.pending
+            async with pacing.expect_calls():
+                await anyio.sleep(0.35)  # nothing came: the wait lapses, polls back off
+                seen["lapsed"] = not origin.pending
+            seen["closed"] = not origin.expectations and not target.expectations
+
+    anyio.run(main)
+    assert seen == {"both_pending": True, "met_for_both": True, "lapsed": True, "closed": True}

@@ -33,6 +33,22 @@ MODEL_SERVICE = "bridge_model_service"  # Inspect's name for the bridge's servic
 _DRAIN = 30.0  # seconds answers in flight get to finish when the service stops (as Inspect)
 
 
+EXPECT_FOR = 10.0  # most seconds a call is awaited at the floor (a broken relay never sends it)
+
+
+class Expectation:
+    """A call the harness is about to cause: met once any of the sample's bridges takes a call,
+    lapsed `EXPECT_FOR` seconds after it was announced."""
+
+    def __init__(self) -> None:
+        self.met = False
+        self.lapses = anyio.current_time() + EXPECT_FOR
+
+    @property
+    def open(self) -> bool:
+        return not self.met and anyio.current_time() < self.lapses
+
+
 class Pace:
     """When one bridge's service polls next: the floor while a call is expected or just answered,
     then doubling up to the idle interval."""
@@ -40,12 +56,16 @@ class Pace:
     def __init__(self, floor: float, idle: float) -> None:
         self.floor, self.idle = floor, max(idle, floor)
         self.interval = self.idle
-        self.expecting = 0  # harness waits open (expect_calls)
-        self.pending = False  # a call is expected and none has been taken since
+        self.expectations: list[Expectation] = []  # open harness waits (expect_calls)
         self.in_flight = 0
         self.taken = 0
         self._last = float("-inf")
         self._changed = anyio.Event()
+
+    @property
+    def pending(self) -> bool:
+        """A call is expected and no bridge of the sample has taken one since."""
+        return any(e.open for e in self.expectations)
 
     def _hurry(self, last: float | None = None) -> None:
         self.interval = self.floor
@@ -53,15 +73,12 @@ class Pace:
             self._last = last
         self._changed.set()
 
-    def expect(self) -> None:
-        self.expecting += 1
-        self.pending = True
+    def expect(self, expectation: Expectation) -> None:
+        self.expectations.append(expectation)
         self._hurry()
 
-    def expected(self) -> None:
-        self.expecting -= 1
-        if not self.expecting:
-            self.pending = False
+    def expected(self, expectation: Expectation) -> None:
+        self.expectations.remove(expectation)
 
     async def wait(self) -> None:
         """Until the next poll is due (sooner when a call is expected or answered meanwhile)."""
@@ -81,7 +98,8 @@ class Pace:
 
         @functools.wraps(method)
         async def tracked(*args: Any, **kwargs: Any) -> Any:
-            self.pending = False
+            for expectation in self.expectations:
+                expectation.met = True  # for every bridge of the sample: the call came
             self.taken += 1
             self.in_flight += 1
             try:
@@ -114,14 +132,14 @@ def sample_paces() -> Any:
 @asynccontextmanager
 async def expect_calls() -> AsyncIterator[None]:
     """The harness is about to cause model calls over this sample's bridges: poll promptly."""
-    paces = list(_paces.get() or [])
+    paces, expectation = list(_paces.get() or []), Expectation()
     for pace in paces:
-        pace.expect()
+        pace.expect(expectation)
     try:
         yield
     finally:
         for pace in paces:
-            pace.expected()
+            pace.expected(expectation)
 
 
 ServiceFn = Callable[..., Awaitable[Any]]
