@@ -14,8 +14,15 @@ eval pays: Inspect's sandbox set-up and teardown, the bridge's start). Then thro
 the peak host memory in use (MemTotal - MemAvailable) during each run.
 
     python benchmarks/bench_harness.py [--repeat 3] [--concurrency 1 4 8] [--weights-mb 4]
+        [--windows 0,0 10,10]
 
-Targets (issue 8): overhead <= 6x the floor; 8 concurrent samples without errors.
+The probe's settle and recheck windows are measurement parameters, waited out by design
+(`-T settle=... recheck=...`): the per-sample figures are given with them at 0 (the
+harness's own cost: deployment, the probe's scans and greetings, its 2 s wait after the
+kill) and at the battery's 10 s each.
+
+Targets: overhead <= 6x the floor (issue 8), <= 1.3x Inspect's floor (issue 13);
+8 concurrent samples without errors.
 """
 
 from __future__ import annotations
@@ -122,11 +129,19 @@ def inspect_floor_seconds(repeat: int) -> float:
     return wall / repeat
 
 
-def run_batch(samples: int, concurrency: int, weights_mb: float) -> dict[str, float]:
+def run_batch(
+    samples: int,
+    concurrency: int,
+    weights_mb: float,
+    windows: tuple[float, float] = (10.0, 10.0),
+) -> dict[str, float]:
+    settle, recheck = windows
     with tempfile.TemporaryDirectory() as d, PeakMemory() as mem:
         t0 = time.monotonic()
         log = eval(
-            replicate_battery(entries="cp_r", weights_mb=weights_mb),
+            replicate_battery(
+                entries="cp_r", weights_mb=weights_mb, settle=settle, recheck=recheck
+            ),
             model=mock_model(),
             log_dir=d,
             display="none",
@@ -183,6 +198,11 @@ def run_batch(samples: int, concurrency: int, weights_mb: float) -> dict[str, fl
     }
 
 
+def _pair(text: str) -> tuple[float, float]:
+    settle, recheck = (float(x) for x in text.split(","))
+    return settle, recheck
+
+
 def main() -> None:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -192,6 +212,14 @@ def main() -> None:
     )
     p.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 8])
     p.add_argument("--weights-mb", type=float, default=4)
+    p.add_argument(
+        "--windows",
+        type=_pair,
+        nargs="+",
+        default=[(0.0, 0.0), (10.0, 10.0)],
+        help="the probe's settle,recheck windows in seconds, one sequential run each "
+        "(measurement parameters, waited out by design; 0,0 leaves the harness's own cost)",
+    )
     args = p.parse_args()
     print(f"host: {os.cpu_count()} cores, {mem_used_mb():.0f} MB in use at start")
 
@@ -207,19 +235,25 @@ def main() -> None:
         f"{inspect_floor:.2f} s = {inspect_floor / floor:.1f}x the floor"
     )
 
-    seq = run_batch(args.repeat, 1, args.weights_mb)
-    print(f"\nper sample, sequential (median of {args.repeat}, weights {args.weights_mb:g} MB):")
-    print(
-        f"  sandbox up {seq['init']:.2f} s | original ready {seq['ready']:.2f} s | "
-        f"bridge + tester greeting {seq['session']:.2f} s | probe {seq['scoring']:.2f} s | "
-        f"sample {seq['total']:.2f} s, of which the reference script {seq['script']:.2f} s"
-    )
-    overhead = seq["overhead"] + seq["outside"]
-    print(f"  outside the samples (task start, teardown) {seq['outside']:.2f} s per sample")
-    print(
-        f"  harness overhead per sample {overhead:.2f} s = {overhead / floor:.1f}x the floor (target <= 6x), "
-        f"{overhead / inspect_floor:.1f}x Inspect's floor; success {seq['success']}/{seq['samples']}"
-    )
+    for windows in args.windows:
+        settle, recheck = windows
+        seq = run_batch(args.repeat, 1, args.weights_mb, windows)
+        print(
+            f"\nper sample, sequential (median of {args.repeat}, weights {args.weights_mb:g} MB, "
+            f"probe windows settle {settle:g} s, recheck {recheck:g} s):"
+        )
+        print(
+            f"  sandbox up {seq['init']:.2f} s | original ready {seq['ready']:.2f} s | "
+            f"agent session less the script {seq['session']:.2f} s (bridge start, probe, bridge stop) | "
+            f"sample {seq['total']:.2f} s, of which the reference script {seq['script']:.2f} s"
+        )
+        overhead = seq["overhead"] + seq["outside"]
+        print(f"  outside the samples (task start, teardown) {seq['outside']:.2f} s per sample")
+        print(
+            f"  harness overhead per sample {overhead:.2f} s = {overhead / floor:.1f}x the floor, "
+            f"{overhead / inspect_floor:.2f}x Inspect's floor (target <= 1.3x); "
+            f"success {seq['success']}/{seq['samples']}"
+        )
 
     print(
         f"\n{'concurrent':>10} {'samples':>7} {'wall s':>7} {'samples/min':>11} {'median sample s':>15} "
