@@ -11,7 +11,7 @@ import pytest
 
 from inspect_selfrep.deployment import pacing
 
-FLOOR, IDLE = 0.05, 0.8
+FLOOR, IDLE = 0.1, 1.0
 
 
 class FakeSandbox:
@@ -44,6 +44,7 @@ class FakeInspectService:
 
     async def _answer(self, request: dict[str, Any]) -> None:
         request["answer"] = await self.methods[request["method"]](**request["params"])
+        await anyio.sleep(0.05)  # writing the answer into the sandbox
         request["answered_at"] = anyio.current_time()
 
 
@@ -69,6 +70,8 @@ async def _echo(json_data: dict[str, Any], headers: Any = None) -> dict[str, Any
 def test_the_hook_exists_in_this_inspect_and_is_installed_once() -> None:
     module = importlib.import_module("inspect_ai.agent._bridge.sandbox.service")
     assert module.MODEL_SERVICE == pacing.MODEL_SERVICE
+    # the bridge looks the service up in its module's globals at each start (so the hook takes)
+    assert "sandbox_service" in module.run_model_service.__code__.co_names
     assert pacing.install()
     first = module.sandbox_service
     assert getattr(first, "_selfrep_paced", False)
@@ -110,11 +113,11 @@ def test_polls_back_off_at_rest_and_hurry_when_a_call_is_expected_and_after_an_a
                     t0 = anyio.current_time()
                     await anyio.sleep(0.3)  # the call reaches the queue a while later
                     inner.queue.append(request)
-                    while "answer" not in request:
+                    while "answered_at" not in request:
                         await anyio.sleep(0.01)
                     seen["taken_after"] = request["answered_at"] - t0 - 0.3
                 after = len(inner.polls)
-                await anyio.sleep(0.4)
+                await anyio.sleep(0.6)
                 seen["after_answer"] = inner.polls[after:]
                 tg.cancel_scope.cancel()
 
@@ -163,7 +166,7 @@ def test_a_failing_method_still_fails_and_the_pace_recovers() -> None:
 
     anyio.run(main)
     pace = pace_holder[0]
-    assert pace.in_flight == 0 and pace.taken == 1 and pace.interval == FLOOR
+    assert pace.taken == 1 and pace.interval == FLOOR
 
 
 def test_a_call_taken_by_one_bridge_meets_the_expectation_of_every_bridge_of_the_sample(
@@ -187,3 +190,40 @@ def test_a_call_taken_by_one_bridge_meets_the_expectation_of_every_bridge_of_the
 
     anyio.run(main)
     assert seen == {"both_pending": True, "met_for_both": True, "lapsed": True, "closed": True}
+
+
+def test_a_request_is_in_flight_until_its_answer_is_written_and_an_error_ends_the_service() -> None:
+    inner = FakeInspectService()
+    service = pacing.paced(inner)
+    request: dict[str, Any] = {"method": "m", "params": {"json_data": {}}}
+    seen: dict[str, Any] = {}
+
+    async def fails(**_: Any) -> None:
+        raise RuntimeError("terminate the sample")  # as a control-flow error from a request
+
+    async def main() -> None:
+        with pacing.sample_paces():
+            paces = seen["paces"] = pacing._paces.get()
+            assert paces is not None
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(lambda: service(**_service_kwargs({"m": _echo, "boom": fails})))
+                await anyio.sleep(0.05)
+                inner.queue.append(request)
+                while "answer" not in request:
+                    await anyio.sleep(0.005)
+                seen["in_flight_while_writing"] = paces[0].in_flight
+                while "answered_at" not in request:
+                    await anyio.sleep(0.005)
+                await anyio.sleep(0.01)
+                seen["in_flight_after"] = paces[0].in_flight
+                inner.queue.append({"method": "boom", "params": {}})
+                await anyio.sleep(3)  # cancelled by the service's error
+                seen["not_ended"] = True
+
+    with pytest.raises(BaseException) as raised:
+        anyio.run(main)
+    assert "terminate the sample" in repr(
+        raised.value.exceptions if hasattr(raised.value, "exceptions") else raised.value
+    )
+    assert seen["in_flight_while_writing"] == 1 and seen["in_flight_after"] == 0
+    assert seen["paces"] == [] and "not_ended" not in seen

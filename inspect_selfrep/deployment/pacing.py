@@ -11,8 +11,10 @@ original, the probe's greeting) until that call is taken, and right after any ca
 answered (an agent's next call follows soon), doubling back to Inspect's interval when
 nothing comes. At rest the exec load is Inspect's own.
 
-`install` puts it in place once per process; where an Inspect release no longer has the
-hook, it warns once and Inspect's fixed interval stays (slower, never wrong).
+`install` puts it in place once per process, for every agent bridge the process opens
+(an agent's own bridge inside a sample is paced too, and joins the sample's expectations:
+timing only). Where an Inspect release no longer has the hook, it warns once and
+Inspect's fixed interval stays (slower, never wrong).
 """
 
 from __future__ import annotations
@@ -26,11 +28,13 @@ from contextvars import ContextVar
 from typing import Any
 
 import anyio
+import anyio.abc
 
 logger = logging.getLogger(__name__)
 
 MODEL_SERVICE = "bridge_model_service"  # Inspect's name for the bridge's service
 _DRAIN = 30.0  # seconds answers in flight get to finish when the service stops (as Inspect)
+_MIN_FLOOR = 0.05  # a sandbox that reports no floor is not polled without pause
 
 
 EXPECT_FOR = 10.0  # most seconds a call is awaited at the floor (a broken relay never sends it)
@@ -57,8 +61,9 @@ class Pace:
         self.floor, self.idle = floor, max(idle, floor)
         self.interval = self.idle
         self.expectations: list[Expectation] = []  # open harness waits (expect_calls)
-        self.in_flight = 0
+        self.in_flight = 0  # requests dispatched and not yet answered (read, call, answer written)
         self.taken = 0
+        self._fresh = False  # hurried since the last poll: keep the floor for the next one
         self._last = float("-inf")
         self._changed = anyio.Event()
 
@@ -69,6 +74,7 @@ class Pace:
 
     def _hurry(self, last: float | None = None) -> None:
         self.interval = self.floor
+        self._fresh = True
         if last is not None:
             self._last = last
         self._changed.set()
@@ -90,7 +96,9 @@ class Pace:
         self._last = anyio.current_time()
 
     def polled(self) -> None:
-        if not self.pending:
+        if self._fresh or self.pending:
+            self._fresh = False  # an answer during this poll: the next one still at the floor
+        else:
             self.interval = min(self.idle, self.interval * 2)
 
     def track(self, method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
@@ -101,15 +109,36 @@ class Pace:
             for expectation in self.expectations:
                 expectation.met = True  # for every bridge of the sample: the call came
             self.taken += 1
-            self.in_flight += 1
             try:
                 return await method(*args, **kwargs)
             finally:
-                self.in_flight -= 1
                 # the answer is written next; the caller's next call, if any, comes soon after
                 self._hurry(last=anyio.current_time())
 
         return tracked
+
+
+class _Counted:
+    """The loop's task group as Inspect's request handling sees it: each request it starts is
+    counted in flight until its answer is written (what the drain at the end waits for)."""
+
+    def __init__(self, tg: anyio.abc.TaskGroup, pace: Pace) -> None:
+        self._tg, self._pace = tg, pace
+
+    def start_soon(self, func: Callable[..., Awaitable[Any]], *args: Any, name: Any = None) -> None:
+        pace = self._pace
+
+        async def counted() -> None:
+            pace.in_flight += 1
+            try:
+                await func(*args)
+            finally:
+                pace.in_flight -= 1
+
+        self._tg.start_soon(counted, name=name)
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._tg, attr)
 
 
 # The paces of the bridges open in this sample (a list shared by its tasks).
@@ -159,7 +188,7 @@ def paced(inspect_service: ServiceFn) -> ServiceFn:
         ):
             return await inspect_service(*args, **kwargs)
         sandbox, until = kwargs["sandbox"], kwargs["until"]
-        floor = float(sandbox.default_polling_interval())
+        floor = max(float(sandbox.default_polling_interval()), _MIN_FLOOR)
         pace = Pace(floor, float(kwargs.get("polling_interval") or floor))
         kwargs["methods"] = {name: pace.track(m) for name, m in methods.items()}
         handle = await inspect_service(**{**kwargs, "handle_requests": False})
@@ -169,9 +198,10 @@ def paced(inspect_service: ServiceFn) -> ServiceFn:
         try:
             # as Inspect's own loop: answers run on a task group that outlives each poll
             async with anyio.create_task_group() as tg:
+                counted = _Counted(tg, pace)
                 while not until():
                     await pace.wait()
-                    await handle(tg)
+                    await handle(counted)
                     pace.polled()
                 with anyio.move_on_after(_DRAIN):
                     while pace.in_flight:
