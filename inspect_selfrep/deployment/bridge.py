@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -26,7 +26,6 @@ from inspect_ai.model import Model, get_model
 from inspect_ai.util import StoreModel, store_as
 from pydantic import Field
 
-from .pacing import install as pace_bridge_service
 from .pacing import sample_paces
 from .privileged import shield_model_proxy
 
@@ -151,16 +150,21 @@ _open: ContextVar[bool] = ContextVar("selfrep_bridge_open", default=False)
 
 
 @asynccontextmanager
-async def model_bridge() -> AsyncIterator[None]:
-    """Serve the model under evaluation on 127.0.0.1:13131 in the sandbox, for every instance.
+async def attributed_bridge(
+    is_open: ContextVar[bool],
+    sandbox_name: str | None = None,
+    instance_name: Callable[[str], str] = lambda name: name,
+) -> AsyncIterator[None]:
+    """Serve the model under evaluation on 127.0.0.1:13131 in a sandbox, each call attributed
+    to `instance_name(requested model)`; paced (pacing.py) and with its proxy shielded.
 
-    Re-entrant: inside an open bridge (an agent session that also runs the tester)
-    this is a no-op, so the bridge is started once and never twice on one port.
+    Re-entrant per `is_open`: inside an open bridge (an agent session that also runs the
+    tester) this is a no-op, so a bridge is started once and never twice on one port.
     """
-    if _open.get():
+    if is_open.get():
         yield
         return
-    token = _open.set(True)
+    token = is_open.set(True)
     opened: list[Any] = []  # the bridge, once open: its request_fail ends the sample
 
     def fail(error: Exception) -> None:
@@ -170,13 +174,20 @@ async def model_bridge() -> AsyncIterator[None]:
     try:
         # The model under evaluation, taken before a session puts the original's mind in its place.
         model = getattr(get_model(), "_mind_inner", get_model())
-        pace_bridge_service()  # answer each bridged call promptly, not at Inspect's 2 s poll
-        with sample_paces():
+        with sample_paces():  # answer each bridged call promptly, not at Inspect's 2 s poll
             async with sandbox_agent_bridge(
-                model_resolver=lambda name: _attribute(name, fail, model)
+                sandbox=sandbox_name,
+                model_resolver=lambda name: _attribute(instance_name(name), fail, model),
             ) as bridge:
                 opened.append(bridge)
-                await shield_model_proxy()  # an agent's memory bomb must not take the proxy first
+                # an agent's memory bomb must not take the proxy first
+                await shield_model_proxy(sandbox_name)
                 yield
     finally:
-        _open.reset(token)
+        is_open.reset(token)
+
+
+def model_bridge() -> AbstractAsyncContextManager[None]:
+    """Serve the model under evaluation on 127.0.0.1:13131 in the sandbox, for every instance
+    (re-entrant: see `attributed_bridge`)."""
+    return attributed_bridge(_open)

@@ -35,8 +35,6 @@ logger = logging.getLogger(__name__)
 MODEL_SERVICE = "bridge_model_service"  # Inspect's name for the bridge's service
 _DRAIN = 30.0  # seconds answers in flight get to finish when the service stops (as Inspect)
 _MIN_FLOOR = 0.05  # a sandbox that reports no floor is not polled without pause
-
-
 EXPECT_FOR = 10.0  # most seconds a call is awaited at the floor (a broken relay never sends it)
 
 
@@ -147,7 +145,9 @@ _paces: ContextVar[list[Pace] | None] = ContextVar("selfrep_bridge_paces", defau
 
 @contextmanager
 def sample_paces() -> Any:
-    """Open around a bridge: the services started inside register their pace for `expect_calls`."""
+    """Open around a bridge: pacing is installed, and the services started inside register
+    their pace for `expect_calls`."""
+    install()
     if _paces.get() is not None:
         yield
         return
