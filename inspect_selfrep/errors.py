@@ -8,7 +8,7 @@ Every check of what a user typed (``-T`` names and values, variants, scripts) ra
 
 from __future__ import annotations
 
-from inspect_ai._util.error import PrerequisiteError
+from ._inspect import PrerequisiteError
 
 
 class TaskInputError(PrerequisiteError, ValueError):

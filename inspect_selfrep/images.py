@@ -33,8 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from inspect_ai._util.error import PrerequisiteError
-
+from ._inspect import PrerequisiteError
 from .paths import SANDBOXES
 
 BASE_IMAGE = "inspect-selfrep/debian:bookworm"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from inspect_ai.scorer import Score
-from inspect_ai.scorer._reducer.registry import create_reducers, reducer_log_name
 
 from inspect_selfrep import dataset as ds
+from inspect_selfrep._inspect import create_reducers, reducer_log_name
 from inspect_selfrep.measures import REDUCERS, TIME_PRESETS, resolve_time_limit
 
 # The papers' wording, as quoted in accounts of their full text (see the datasets' comments).
