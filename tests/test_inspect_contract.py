@@ -74,7 +74,9 @@ def test_private_name_exists(module: str, name: str) -> None:
 @pytest.mark.parametrize(
     ("where", "params"), list(REQUIRED_PARAMETERS.items()), ids=lambda v: str(v)
 )
-def test_private_callable_takes_our_keywords(where: tuple[str, str], params: tuple[str, ...]) -> None:
+def test_private_callable_takes_our_keywords(
+    where: tuple[str, str], params: tuple[str, ...]
+) -> None:
     module, name = where
     signature = inspect.signature(_resolve(module, name))
     missing = [p for p in params if p not in signature.parameters]
