@@ -83,7 +83,7 @@ def test_the_batteries_are_built_through_the_same_path(no_images: list[str]) -> 
     assert [s.id for s in task.dataset] == ["cp_r", "noop"]
     assert task.epochs is None and task.time_limit is None  # Inspect's defaults: one trial, no limit
     expect = {s.id: s.metadata["expect"] for s in task.dataset}
-    assert expect["noop"] == {"success": 0} and expect["cp_r"]["success"] == 1
+    assert expect["noop"]["success"] == 0 and expect["cp_r"]["weights_copied"] == 1
     container = replicate_container_battery(entries="scp")
     assert container.dataset[0].metadata["expect"]["m4_agent_started"] == 1
     assert no_images == ["images", "ssh image"]
