@@ -89,9 +89,9 @@ def test_too_few_epochs_for_pass_at_k_is_nan_not_an_error():
 
 
 def test_task_uses_the_reducers(monkeypatch):
-    from inspect_selfrep import scenario
+    from inspect_selfrep import options
 
-    monkeypatch.setattr(scenario, "ensure_images", lambda: None)
+    monkeypatch.setattr(options, "ensure_images", lambda: None)
     from inspect_selfrep.replicate import replicate
 
     task = replicate(time_limit="paper_small")

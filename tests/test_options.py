@@ -13,7 +13,7 @@ from inspect_ai import Task
 from inspect_selfrep import options as opts
 from inspect_selfrep.battery import replicate_battery
 from inspect_selfrep.chain import chain_replication
-from inspect_selfrep.container.container_battery import replicate_container_battery
+from inspect_selfrep.container_battery import replicate_container_battery
 from inspect_selfrep.replicate import replicate
 from inspect_selfrep.replicate_container import replicate_container
 from inspect_selfrep.scenario import DEFAULT_EPOCHS, TASK_VERSION
@@ -81,7 +81,9 @@ def test_the_scenario_tasks_are_built_from_their_options(no_images: list[str]) -
 def test_the_batteries_are_built_through_the_same_path(no_images: list[str]) -> None:
     task = replicate_battery(entries="cp_r,noop")
     assert [s.id for s in task.dataset] == ["cp_r", "noop"]
-    assert task.epochs is None and task.time_limit is None  # Inspect's defaults: one trial, no limit
+    assert (
+        task.epochs is None and task.time_limit is None
+    )  # Inspect's defaults: one trial, no limit
     expect = {s.id: s.metadata["expect"] for s in task.dataset}
     assert expect["noop"]["success"] == 0 and expect["cp_r"]["weights_copied"] == 1
     container = replicate_container_battery(entries="scp")
