@@ -3,7 +3,7 @@
 # ruff: noqa: F401
 from .battery import replicate_battery
 from .chain import chain_replication
-from .container.container_battery import replicate_container_battery
+from .container_battery import replicate_container_battery
 from .local_model.provider import selfrep
 from .probe import chain_probe, replica_probe, shutdown_probe
 from .replicate import replicate

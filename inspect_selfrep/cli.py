@@ -10,8 +10,23 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from pathlib import Path
+from typing import NoReturn, cast
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+
+
+class Parser(argparse.ArgumentParser):
+    """A bad command line is one line: the problem, and where to read the valid ones."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def fail(command: str, message: str) -> int:
+    """Say what is wrong in one line on stderr; the exit status of a refused input."""
+    print(f"inspect-selfrep {command}: {message}", file=sys.stderr)
+    return 1
 
 
 # ----------------------------------------------------------------------------- images
@@ -51,8 +66,9 @@ def _images_ls(args: argparse.Namespace) -> int:
 
 def _images_push(args: argparse.Namespace) -> int:
     from inspect_selfrep.container.image import SSH_IMAGE, ensure_ssh_image
-    from inspect_selfrep.images import BASE_IMAGE, SANDBOX_IMAGE, push_images
+    from inspect_selfrep.images import BASE_IMAGE, SANDBOX_IMAGE, check_registry, push_images
 
+    check_registry(args.registry)  # before anything is built
     if not args.dry_run:
         ensure_ssh_image()  # replicate_container's image (the sandbox image plus OpenSSH)
     push_images(args.registry, dry_run=args.dry_run, names=(BASE_IMAGE, SANDBOX_IMAGE, SSH_IMAGE))
@@ -99,11 +115,17 @@ def register_images(commands: argparse._SubParsersAction[argparse.ArgumentParser
 def _report(args: argparse.Namespace) -> int:
     from inspect_selfrep.report import ReportError, write_report
 
+    log_dir, out = Path(args.log_dir), Path(args.out)
+    if "://" not in args.log_dir and log_dir.is_file():
+        return fail("report", f"{log_dir} is a file, not a log directory")
+    if out.exists() and not out.is_dir():
+        return fail("report", f"cannot write the report into {out}: it is a file, not a folder")
     try:
         path = write_report(args.log_dir, args.out)
     except ReportError as exc:
-        print(f"inspect-selfrep report: {exc}", file=sys.stderr)
-        return 1
+        return fail("report", str(exc))
+    except OSError as exc:  # the output folder cannot be made or written
+        return fail("report", f"cannot write the report into {out}: {exc.strerror or exc}")
     print(f"wrote {path}")
     return 0
 
@@ -129,32 +151,55 @@ def _check(args: argparse.Namespace) -> int:
     """Exit 1 unless the log (default: the newest under the log dir) succeeded with no sample errors.
 
     ``inspect eval`` exits 0 when samples error; this says so in one line per log."""
-    from inspect_ai.log import list_eval_logs, read_eval_log
+    from inspect_ai.log import list_eval_logs
 
     paths = list(args.logs)
     if not paths:
+        if "://" not in args.log_dir and not Path(args.log_dir).is_dir():
+            return fail("check", f"log directory {args.log_dir} does not exist")
         logs = list_eval_logs(args.log_dir)  # newest first
         if not logs:
-            print(f"inspect-selfrep check: no logs in {args.log_dir}", file=sys.stderr)
-            return 1
+            return fail("check", f"no logs in {args.log_dir}")
         paths = [logs[0].name]
     failed = 0
     for path in paths:
-        log = read_eval_log(path)
-        samples = log.samples or []
-        errors = [s for s in samples if s.error is not None]
-        ok = log.status == "success" and samples and not errors
-        first = (
-            errors[0].error.message.strip().splitlines()[0] if errors and errors[0].error else ""
-        )
-        if log.error and not first:
-            first = log.error.message.strip().splitlines()[0]
-        print(
-            f"{'ok' if ok else 'FAILED'}: {path}: status {log.status}, {len(samples) - len(errors)} of "
-            f"{len(samples)} samples scored" + (f"; first error: {first}" if first else "")
-        )
-        failed += not ok
+        problem = _check_log(path)
+        if problem:  # unreadable ("" : a log that failed, its verdict printed)
+            fail("check", f"{path}: {problem}")
+        failed += problem is not None
     return 1 if failed else 0
+
+
+def _check_log(path: str) -> str | None:
+    """Print the log's one-line verdict (None: it succeeded; "": it failed), or say what keeps it
+    from being read (a missing, foreign, corrupt or truncated file)."""
+    from inspect_ai.log import read_eval_log
+
+    remote = "://" in path and not path.startswith("file://")
+    local = None if remote else Path(path.removeprefix("file://"))
+    if local is not None:
+        if local.is_dir():
+            return "a directory, not a log file (use --log-dir DIR for the newest log in it)"
+        if not local.exists():
+            return "no such file"
+        if local.suffix not in (".eval", ".json"):
+            return "not an Inspect log (.eval or .json, as inspect eval writes them)"
+    try:
+        log = read_eval_log(path)
+    except Exception as ex:  # noqa: BLE001 - a corrupt, truncated or foreign file: say so
+        reason = " ".join(str(ex).split())[:200] or type(ex).__name__
+        return f"not a readable Inspect log ({type(ex).__name__}: {reason})"
+    samples = log.samples or []
+    errors = [s for s in samples if s.error is not None]
+    ok = log.status == "success" and samples and not errors
+    first = errors[0].error.message.strip().splitlines()[0] if errors and errors[0].error else ""
+    if log.error and not first:
+        first = log.error.message.strip().splitlines()[0]
+    print(
+        f"{'ok' if ok else 'FAILED'}: {path}: status {log.status}, {len(samples) - len(errors)} of "
+        f"{len(samples)} samples scored" + (f"; first error: {first}" if first else "")
+    )
+    return None if ok else ""
 
 
 def register_check(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -179,10 +224,13 @@ COMMANDS: list[Register] = [register_images, register_report, register_check]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="inspect-selfrep", description="Self-replication evaluations for Inspect AI."
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = cast(
+        "argparse._SubParsersAction[argparse.ArgumentParser]",  # of Parsers: one-line errors
+        parser.add_subparsers(dest="command", metavar="COMMAND", required=True),
+    )
     for register in COMMANDS:
         register(commands)
     return parser

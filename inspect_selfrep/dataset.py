@@ -158,6 +158,47 @@ class Battery(BaseModel):
     fakes: dict[str, BatteryEntry]
 
 
+def load_battery(name: str) -> tuple[Battery, Path]:
+    """The scenario's `battery.yaml` and its path."""
+    path = DATASETS / name / "battery.yaml"
+    try:
+        return Battery.model_validate(yaml.safe_load(path.read_text())), path
+    except (OSError, yaml.YAMLError, ValidationError) as ex:
+        raise DatasetError(
+            f"{path} is invalid or missing: {one_line(ex) if not isinstance(ex, OSError) else ex}"
+        ) from None
+
+
+def select_entries(battery: Battery, entries: str | list[str] | None) -> list[str]:
+    """Entry names from a comma-separated string or list; None or 'all' means every entry."""
+    everything = [*battery.honest, *battery.fakes]
+    if entries is None or entries == "all":
+        return everything
+    wanted = [
+        e.strip()
+        for e in (entries.split(",") if isinstance(entries, str) else entries)
+        if e.strip()
+    ]
+    unknown = [e for e in wanted if e not in everything]
+    if unknown or not wanted:
+        raise DatasetError(
+            f"unknown battery entries {unknown or wanted}; valid: {listed_entries(battery)}"
+        )
+    return wanted
+
+
+def listed_entries(battery: Battery, most: int = 12) -> str:
+    """A battery's entry names, or where to find them when there are many (one line)."""
+    names = [*battery.honest, *battery.fakes]
+    if len(names) <= most:
+        return f"{', '.join(names)} (or all)"
+    return (
+        f"the {len(battery.honest)} honest routes ({', '.join(list(battery.honest)[:3])}, ...) and "
+        f"{len(battery.fakes)} fakes ({', '.join(list(battery.fakes)[:3])}, ...) of the "
+        "scenario's battery.yaml, or all"
+    )
+
+
 def battery_dataset(
     name: str,
     entries: str | list[str] | None = None,
@@ -166,27 +207,12 @@ def battery_dataset(
     """Honest routes (expect success=1 and every one of `honest_milestones` 1) and fakes
     (success=0) of a scenario."""
     scenario, folder = load_scenario(name)
-    path = folder / "battery.yaml"
-    try:
-        battery = Battery.model_validate(yaml.safe_load(path.read_text()))
-    except (OSError, yaml.YAMLError, ValidationError) as ex:
-        raise DatasetError(
-            f"{path} is invalid or missing: {one_line(ex) if not isinstance(ex, OSError) else ex}"
-        ) from None
+    battery, path = load_battery(name)
     everything = {
         **{k: (v, True) for k, v in battery.honest.items()},
         **{k: (v, False) for k, v in battery.fakes.items()},
     }
-    wanted = (
-        list(everything)
-        if entries in (None, "all")
-        else (
-            [e.strip() for e in entries.split(",")] if isinstance(entries, str) else list(entries)
-        )
-    )
-    unknown = [e for e in wanted if e not in everything]
-    if unknown:
-        raise DatasetError(f"unknown battery entries {unknown}; valid: {', '.join(everything)}")
+    wanted = select_entries(battery, entries)
     samples = []
     for key in wanted:
         entry, honest = everything[key]

@@ -8,15 +8,18 @@ Every check of what a user typed (``-T`` names and values, variants, scripts) ra
 
 from __future__ import annotations
 
-from inspect_ai._util.error import PrerequisiteError
+from rich.markup import escape
+
+from ._inspect import PrerequisiteError
 
 
 class TaskInputError(PrerequisiteError, ValueError):
     """A task parameter or input file is wrong; the message says what to use instead."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(message)
+        # Inspect prints `.message` with Rich, which would take `[k8s]` for markup: escaped
+        super().__init__(escape(message))
         self.args = (message,)
 
     def __str__(self) -> str:
-        return str(self.message)
+        return str(self.args[0])

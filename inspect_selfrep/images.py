@@ -33,8 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from inspect_ai._util.error import PrerequisiteError
-
+from ._inspect import PrerequisiteError
 from .paths import SANDBOXES
 
 BASE_IMAGE = "inspect-selfrep/debian:bookworm"
@@ -162,6 +161,17 @@ def image_status() -> list[ImageStatus]:
     return rows
 
 
+def check_registry(registry: str) -> str:
+    """The registry, stripped; ``ImageBuildError`` (one line) unless it is a host[:port][/path]."""
+    registry = registry.strip().rstrip("/")
+    if not registry or "://" in registry or any(c.isspace() for c in registry):
+        raise ImageBuildError(
+            f"Invalid registry {registry!r}: give a host[:port][/path], without a scheme, "
+            "e.g. registry.example.com:5000/team."
+        )
+    return registry
+
+
 def push_images(
     registry: str,
     dry_run: bool = False,
@@ -174,12 +184,7 @@ def push_images(
     ``dry_run`` only prints the docker commands (no Docker needed). Returns the commands.
     Raises ``ImageBuildError`` when the registry is malformed, an image is missing or a
     command fails."""
-    registry = registry.strip().rstrip("/")
-    if not registry or "://" in registry or any(c.isspace() for c in registry):
-        raise ImageBuildError(
-            f"Invalid registry {registry!r}: give a host[:port][/path], without a scheme, "
-            "e.g. registry.example.com:5000/team."
-        )
+    registry = check_registry(registry)
     commands = []
     for name in names:
         target = f"{registry}/{name}"

@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .errors import TaskInputError
+
 DATA_ENV = "INSPECT_SELFREP_DATA"
 PACKAGE_DIR = Path(__file__).resolve().parent
 BUNDLED = PACKAGE_DIR / "_data"  # in an installed wheel
@@ -44,6 +46,22 @@ SANDBOXES = DATA_ROOT / "sandboxes"
 # deployed system ships the package): the deployed AI system, foreign services,
 # the probe helper and the setup snapshot. See inspect_selfrep/_sandbox/__init__.py.
 SANDBOX_CODE = PACKAGE_DIR / "_sandbox"
+
+
+def script_file(script: str) -> Path:
+    """The shell script a user named (`-T script=` / `-S script=`), resolved: an absolute path as it
+    is, a relative one from where the user ran the command ($PWD: Inspect runs a task from its
+    file's folder), else from the current directory."""
+    given = Path(script).expanduser()
+    candidates = (
+        [given]
+        if given.is_absolute()
+        else [Path(os.environ.get("PWD", os.getcwd())) / given, Path.cwd() / given]
+    )
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate.resolve()
+    raise TaskInputError(f"script {script!r} not found (give the path of a shell script to replay)")
 
 
 def sandbox_source(relative: str) -> str:

@@ -9,12 +9,12 @@ from typing import Any
 
 from inspect_ai import Task, task
 
-from inspect_selfrep.params import reject_unknown
-from inspect_selfrep.probe import ProbeSettings, replica_probe
+from inspect_selfrep.options import ReplicateOptions, documented
 from inspect_selfrep.scenario import scenario_task
 
 
 @task
+@documented(ReplicateOptions)
 def replicate(
     variant: str | list[str] = "baseline",
     solver: str = "think_plan_act",
@@ -33,43 +33,8 @@ def replicate(
 ) -> Task:
     """Self-replication (Pan et al., arXiv 2412.12140): 10 trials per model by default.
 
-    Args:
-        variant: Variant name(s), comma-separated, or "all".
-        solver: Agent solver: "think_plan_act" (the paper's scaffold), "minimal" (no thought
-            modules), "react" (Inspect's react() with bash) or "scripted".
-        protocol: Scaffold wire format: "json" (any model) or "tools" (native tool calls).
-        structured: Structured steps (json protocol): send the step's JSON schema as the response
-            schema, from the original and every replica: "auto" (on for providers with structured
-            output: openai, google, mistral, grok, vllm, sglang, selfrep), "on" or "off".
-        weights_mb: Size of the deployed model weights in MiB (default: the variant's, else 8;
-            small for tests; up to a few hundred MiB: copies live in the sandbox's memory).
-        max_steps: Most think/plan/act steps.
-        message_limit: Inspect message limit for the sample.
-        token_limit: Inspect token limit for the sample.
-        time_limit: Wall-clock limit per sample: seconds, "40m"/"2h", or the arXiv 2503.17378
-            presets "paper_large" (7200 s, models > 30B) and "paper_small" (2400 s).
-        script: For solver="scripted": a shell script to replay (default: the variant's solution).
-        sandbox: "docker" (compose files) or "k8s" (inspect-k8s-sandbox with the helm values
-            file next to each compose file; push the images first with `inspect-selfrep images push`).
-        settle: Seconds the probe waits after the agent stops before judging (a replica that
-            comes up within them counts).
-        recheck: Seconds after the probe kills the original for the second independence check
-            (a replica that dies before it does not count).
+    The parameters are described, and checked before anything starts, in `ReplicateOptions`
+    (inspect_selfrep/options.py); its field descriptions
+    are this docstring's Args (see `help()`).
     """
-    reject_unknown(replicate, unknown)
-    return scenario_task(
-        "replicate",
-        variant,
-        replica_probe(settle=settle, recheck=recheck),
-        solver=solver,
-        protocol=protocol,
-        structured=structured,
-        weights_mb=weights_mb,
-        max_steps=max_steps,
-        script=script,
-        message_limit=message_limit,
-        token_limit=token_limit,
-        time_limit=time_limit,
-        sandbox=sandbox,
-        probe=ProbeSettings(settle=settle, recheck=recheck),
-    )
+    return scenario_task(ReplicateOptions.parse(locals()))

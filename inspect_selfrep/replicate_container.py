@@ -14,14 +14,12 @@ from typing import Any
 
 from inspect_ai import Task, task
 
-from inspect_selfrep.container import cloud_session, container_probe, prepare_cloud
-from inspect_selfrep.container.image import ensure_ssh_image
-from inspect_selfrep.params import reject_unknown
-from inspect_selfrep.probe import ProbeSettings
+from inspect_selfrep.options import ContainerOptions, documented
 from inspect_selfrep.scenario import scenario_task
 
 
 @task
+@documented(ContainerOptions)
 def replicate_container(
     variant: str | list[str] = "baseline",
     solver: str = "think_plan_act",
@@ -40,40 +38,8 @@ def replicate_container(
 ) -> Task:
     """Replication into an allocated container (Pan et al., arXiv 2503.17378); parameters as `replicate`.
 
-    Args:
-        variant: Variant name(s), comma-separated, or "all" (baseline, no_pip, no_packages,
-            ports_taken, low_disk, unprivileged).
-        solver: "think_plan_act", "minimal", "react" or "scripted".
-        protocol: Scaffold wire format: "json" or "tools".
-        structured: Structured steps (json protocol): "auto", "on" or "off".
-        weights_mb: Size of the deployed model weights in MiB (default: the variant's, else 8).
-        max_steps: Most think/plan/act steps.
-        message_limit: Inspect message limit for the sample.
-        token_limit: Inspect token limit for the sample.
-        time_limit: Seconds, "40m"/"2h", or "paper_large" (7200 s) / "paper_small" (2400 s).
-        script: For solver="scripted": a shell script to replay (default: the variant's solution).
-        sandbox: "docker" (compose files) or "k8s" (helm values next to each compose file).
-        settle: Seconds the probe waits after the agent stops before judging.
-        recheck: Seconds after the probe kills the original for the second independence check.
+    The parameters are described, and checked before anything starts, in `ContainerOptions`
+    (inspect_selfrep/options.py); its field descriptions
+    are this docstring's Args (see `help()`).
     """
-    reject_unknown(replicate_container, unknown)
-    if sandbox == "docker":
-        ensure_ssh_image()  # the sandbox image plus OpenSSH (under k8s: pushed with the others)
-    return scenario_task(
-        "replicate_container",
-        variant,
-        container_probe(settle=settle, recheck=recheck),
-        solver=solver,
-        protocol=protocol,
-        structured=structured,
-        weights_mb=weights_mb,
-        max_steps=max_steps,
-        script=script,
-        message_limit=message_limit,
-        token_limit=token_limit,
-        time_limit=time_limit,
-        setup=[prepare_cloud()],
-        sandbox=sandbox,
-        probe=ProbeSettings(settle=settle, recheck=recheck),
-        session=cloud_session,
-    )
+    return scenario_task(ContainerOptions.parse(locals()))

@@ -45,7 +45,9 @@ def test_schema_rejects_unknown_keys(tmp_path, monkeypatch):
 
 
 def test_unknown_task_parameters_fail():
-    with pytest.raises(ValueError, match="unknown task parameter.*foo.*valid parameters: variant"):
+    with pytest.raises(
+        ValueError, match="unknown task parameter.*foo.*valid parameters: .*variant, solver"
+    ):
         replicate(foo=1)
     with pytest.raises(ValueError, match="unknown task parameter.*bar"):
         replicate_battery(bar=2)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from inspect_selfrep.container.container_battery import battery_dataset as container_battery
 from inspect_selfrep.dataset import battery_dataset, scenario_dataset
+from inspect_selfrep.options import ContainerBatteryOptions
 from inspect_selfrep.scenario import TASK_VERSION
 
 REPO = Path(__file__).resolve().parent.parent
@@ -26,6 +26,6 @@ def test_listing_matches_the_tasks():
         "chain_replication": len(scenario_dataset("chain")),
         "replicate_battery": len(battery_dataset("replicate")),
         "replicate_container": len(scenario_dataset("replicate_container")),
-        "replicate_container_battery": len(container_battery()),
+        "replicate_container_battery": len(ContainerBatteryOptions().dataset()),
     }
     assert f"## {TASK_VERSION}" in (REPO / "CHANGELOG.md").read_text()

@@ -8,9 +8,9 @@ import pytest
 
 from inspect_selfrep._sandbox.agent_system import loop
 from inspect_selfrep._sandbox.agent_system import protocol as proto
-from inspect_selfrep.agents import AGENT_SOLVERS, agent_solver, check_shutdown_pair
+from inspect_selfrep.agents import AGENT_SOLVERS
 from inspect_selfrep.errors import TaskInputError
-from inspect_selfrep.scenario import AGENT_DEFAULTS
+from inspect_selfrep.options import ReplicateOptions, ShutdownOptions
 
 
 def test_policy_from_config_follows_the_deployment():
@@ -122,21 +122,20 @@ def test_agent_server_memory_is_the_same_policy():
 
 def test_solvers_refuse_options_they_do_not_take():
     with pytest.raises(TaskInputError, match="solver=react does not take protocol"):
-        agent_solver("react", {**AGENT_DEFAULTS, "protocol": "tools"}, AGENT_DEFAULTS)
+        ReplicateOptions(solver="react", protocol="tools")
     with pytest.raises(TaskInputError, match="solver=scripted does not take max_steps"):
-        agent_solver("scripted", {**AGENT_DEFAULTS, "max_steps": 5}, AGENT_DEFAULTS)
-    with pytest.raises(TaskInputError, match="does not take banana"):
-        agent_solver("think_plan_act", {"banana": 1}, AGENT_DEFAULTS)
+        ReplicateOptions(solver="scripted", max_steps=5)
     for name in AGENT_SOLVERS:  # the defaults never get in the way
+        options = ReplicateOptions(solver=name)
         if name != "human":
-            agent_solver(name, dict(AGENT_DEFAULTS), AGENT_DEFAULTS)
+            options.agent()
 
 
 def test_shutdown_pairs_that_cannot_work_are_refused():
     with pytest.raises(TaskInputError, match="runs as one step"):
-        check_shutdown_pair("scripted", 3)
-    check_shutdown_pair("scripted", 1)
-    check_shutdown_pair("scripted", None)  # signal_at in seconds
-    check_shutdown_pair("react", 5)
+        ShutdownOptions(solver="scripted", signal_at=3)
+    ShutdownOptions(solver="scripted", signal_at=1)
+    ShutdownOptions(solver="scripted", signal_at="30s")  # signal_at in seconds
+    ShutdownOptions(solver="react", signal_at=5)
     with pytest.raises(TaskInputError, match="solver=human cannot take the shutdown scenario"):
-        check_shutdown_pair("human", None)
+        ShutdownOptions(solver="human", signal_at="30s")

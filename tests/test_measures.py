@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from inspect_ai.scorer import Score
-from inspect_ai.scorer._reducer.registry import create_reducers, reducer_log_name
 
 from inspect_selfrep import dataset as ds
+from inspect_selfrep._inspect import create_reducers, reducer_log_name
 from inspect_selfrep.measures import REDUCERS, TIME_PRESETS, resolve_time_limit
 
 # The papers' wording, as quoted in accounts of their full text (see the datasets' comments).
@@ -89,9 +89,9 @@ def test_too_few_epochs_for_pass_at_k_is_nan_not_an_error():
 
 
 def test_task_uses_the_reducers(monkeypatch):
-    from inspect_selfrep import scenario
+    from inspect_selfrep import options
 
-    monkeypatch.setattr(scenario, "ensure_images", lambda: None)
+    monkeypatch.setattr(options, "ensure_images", lambda: None)
     from inspect_selfrep.replicate import replicate
 
     task = replicate(time_limit="paper_small")

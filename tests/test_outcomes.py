@@ -7,8 +7,8 @@ import json
 from inspect_ai.model import ChatMessageAssistant, ChatMessageUser, ModelOutput
 from inspect_ai.scorer import Score
 from inspect_ai.solver import TaskState
-from inspect_ai.util._store import Store, init_subtask_store
 
+from inspect_selfrep._inspect import subtask_store
 from inspect_selfrep.probe.outcomes import claims, outcomes, refusals, with_outcomes
 from inspect_selfrep.record import AgentRecord
 
@@ -139,7 +139,8 @@ def _state(messages, scenario: str = "replicate") -> TaskState:
 
 
 def test_with_outcomes_reads_the_sample():
-    init_subtask_store(Store())
+    store, init_subtask_store = subtask_store()
+    init_subtask_store(store())
     record = AgentRecord()
     finish = json.dumps({"action": {"tool": "FINISH", "arg": "Replica started on 9000/9001."}})
     record.steps = [

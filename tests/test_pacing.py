@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 import itertools
 from typing import Any
 
 import anyio
 import pytest
 
+from inspect_selfrep._inspect import bridge_service_hooked, bridge_service_module
 from inspect_selfrep.deployment import pacing
 
 FLOOR, IDLE = 0.1, 1.0
@@ -67,14 +67,13 @@ async def _echo(json_data: dict[str, Any], headers: Any = None) -> dict[str, Any
     return {"echo": json_data}
 
 
-def test_the_hook_exists_in_this_inspect_and_is_installed_once() -> None:
-    module = importlib.import_module("inspect_ai.agent._bridge.sandbox.service")
-    assert module.MODEL_SERVICE == pacing.MODEL_SERVICE
-    # the bridge looks the service up in its module's globals at each start (so the hook takes)
-    assert "sandbox_service" in module.run_model_service.__code__.co_names
+def test_the_hook_is_installed_once() -> None:
+    # that the hook exists in this Inspect is tests/test_inspect_contract.py's to check
+    module = bridge_service_module()
+    assert module is not None
     assert pacing.install()
     first = module.sandbox_service
-    assert getattr(first, "_selfrep_paced", False)
+    assert getattr(first, "_selfrep_paced", False) and bridge_service_hooked()
     assert pacing.install()
     assert module.sandbox_service is first  # not wrapped twice
 

@@ -17,6 +17,7 @@ import pytest
 from inspect_ai.model import GenerateConfig, ResponseSchema
 from inspect_ai.util import JSONSchema
 
+from inspect_selfrep._inspect import bridge_generate_config
 from inspect_selfrep._sandbox.agent_system import protocol as proto
 from inspect_selfrep._sandbox.agent_system.executor import Observation
 from inspect_selfrep.local_model import missing_requirements
@@ -117,10 +118,7 @@ def test_wire_schema_is_what_inspect_models():
 
 def test_bridge_maps_response_format_to_response_schema():
     """Inspect's bridge turns the agent server's response_format into the original's ResponseSchema."""
-    completions = pytest.importorskip("inspect_ai.agent._bridge.completions")
-    config = completions.generate_config_from_openai_completions(
-        {"response_format": proto.response_format()}
-    )
+    config = bridge_generate_config({"response_format": proto.response_format()})
     assert config.response_schema == step_config(True, True).response_schema
 
 

@@ -13,14 +13,15 @@ nothing comes. At rest the exec load is Inspect's own.
 
 `install` puts it in place once per process, for every agent bridge the process opens
 (an agent's own bridge inside a sample is paced too, and joins the sample's expectations:
-timing only). Where an Inspect release no longer has the hook, it warns once and
-Inspect's fixed interval stays (slower, never wrong).
+timing only), through `_inspect.hook_bridge_service` (the hook lives there, with Inspect's
+other private names). Where an Inspect release no longer has the hook, it warns once and
+Inspect's fixed interval stays (slower, never wrong). docs/upstream.md proposes a polling
+interval for `sandbox_agent_bridge` that would make the hook unnecessary.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, contextmanager
@@ -30,9 +31,11 @@ from typing import Any
 import anyio
 import anyio.abc
 
+from inspect_selfrep._inspect import BRIDGE_MODEL_SERVICE, ServiceFn, hook_bridge_service
+
 logger = logging.getLogger(__name__)
 
-MODEL_SERVICE = "bridge_model_service"  # Inspect's name for the bridge's service
+MODEL_SERVICE = BRIDGE_MODEL_SERVICE  # Inspect's name for the bridge's service
 _DRAIN = 30.0  # seconds answers in flight get to finish when the service stops (as Inspect)
 _MIN_FLOOR = 0.05  # a sandbox that reports no floor is not polled without pause
 EXPECT_FOR = 10.0  # most seconds a call is awaited at the floor (a broken relay never sends it)
@@ -171,9 +174,6 @@ async def expect_calls() -> AsyncIterator[None]:
             pace.expected(expectation)
 
 
-ServiceFn = Callable[..., Awaitable[Any]]
-
-
 def paced(inspect_service: ServiceFn) -> ServiceFn:
     """Inspect's `sandbox_service`, with the bridge model service's loop paced (others unchanged)."""
 
@@ -222,19 +222,12 @@ _warned = False
 def install() -> bool:
     """Pace Inspect's bridge model service from now on (idempotent); False where this Inspect has no hook."""
     global _warned
-    try:
-        bridge_service: Any = importlib.import_module("inspect_ai.agent._bridge.sandbox.service")
-    except ImportError:
-        bridge_service = None
-    current = getattr(bridge_service, "sandbox_service", None)
-    if current is None or getattr(bridge_service, "MODEL_SERVICE", None) != MODEL_SERVICE:
-        if not _warned:
-            _warned = True
-            logger.warning(
-                "inspect_selfrep: this inspect_ai has no bridge model service to pace; "
-                "each bridged model call waits for Inspect's 2 s poll."
-            )
-        return False
-    if not getattr(current, "_selfrep_paced", False):
-        bridge_service.sandbox_service = paced(current)
-    return True
+    if hook_bridge_service(paced):
+        return True
+    if not _warned:
+        _warned = True
+        logger.warning(
+            "inspect_selfrep: this inspect_ai has no bridge model service to pace; "
+            "each bridged model call waits for Inspect's 2 s poll."
+        )
+    return False

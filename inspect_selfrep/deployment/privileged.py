@@ -8,7 +8,9 @@ the callers fall back or do without.
 
 from __future__ import annotations
 
-from inspect_ai.util import ExecResult, sandbox
+from inspect_ai.util import ExecResult
+
+from inspect_selfrep._inspect import compose_exec, docker_target
 
 
 async def privileged_exec(
@@ -16,16 +18,8 @@ async def privileged_exec(
 ) -> ExecResult[str] | None:
     """`docker compose exec --privileged` in the current sample's container `name` (None: the
     default service; returns None: not Docker)."""
-    try:
-        from inspect_ai.util._sandbox.docker.compose import compose_exec
-        from inspect_ai.util._sandbox.docker.docker import DockerSandboxEnvironment
-    except ImportError:  # another Inspect layout: fall back to the plain exec
-        return None
-    try:
-        sb = sandbox(name).as_type(
-            DockerSandboxEnvironment
-        )  # through Inspect's event-logging proxy
-    except TypeError:
+    target = docker_target(name)
+    if target is None:  # not Docker (or another Inspect layout): the callers fall back
         return None
     args = [
         "--privileged",
@@ -33,14 +27,14 @@ async def privileged_exec(
         "root",
         "--workdir",
         "/",
-        sb._service,
+        target.service,
         "/usr/bin/timeout",
         "-k",
         "5s",
         f"{timeout}s",
         *cmd,
     ]
-    return await compose_exec(args, project=sb._project, timeout=timeout + 10, input=input)
+    return await compose_exec(target, args, timeout=timeout + 10, input=input)
 
 
 # Inspect starts its model proxy with oom_score_adj 1000, the OOM killer's first victim: an

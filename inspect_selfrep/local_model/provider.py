@@ -44,6 +44,7 @@ from inspect_ai.model import (
 from inspect_ai.tool import ToolChoice, ToolInfo
 from inspect_ai.util import JSONSchema
 
+from inspect_selfrep._inspect import custom_model_info
 from inspect_selfrep._sandbox.agent_system.protocol import known_schema
 
 from ._weights import (
@@ -218,12 +219,8 @@ class SelfrepLocalAPI(ModelAPI):
 
 def _register_model_info(model_name: str) -> None:
     """Tell Inspect the context window unless the caller registered one already."""
-    try:
-        from inspect_ai.model._model_info import _get_custom_model_info
-    except ImportError:  # private helper moved: just register
-        _get_custom_model_info = None  # type: ignore[assignment]
     for name in (model_name, f"{PROVIDER_NAME}/{model_name}"):
-        if _get_custom_model_info is not None and _get_custom_model_info(name) is not None:
+        if custom_model_info(name) is not None:  # None too where the lookup moved: just register
             continue
         set_model_info(
             name,

@@ -138,6 +138,13 @@ def collect(log_dir: str | Path, progress: bool | None = None) -> Collection:
     with _Progress(total, show) as advance:
         for info, header in headers:
             _read_log(info, header, _short(info.name, log_dir), result, advance)
+    unreadable = [p for p in result.problems if p.kind == "unreadable"]
+    if not result.logs_counted and len(unreadable) == result.logs:  # nothing but broken files
+        first = unreadable[0]
+        raise ReportError(
+            f"none of the {result.logs} log(s) in {log_dir} could be read: "
+            f"{first.log}: {' '.join(first.message.split())[:200]}"
+        )
     return result
 
 

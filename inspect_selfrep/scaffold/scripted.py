@@ -23,7 +23,7 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import sandbox, span, store_as
 
 from inspect_selfrep.deployment import OriginalInstance
-from inspect_selfrep.params import resolve_script
+from inspect_selfrep.paths import script_file
 from inspect_selfrep.record import AgentRecord
 from inspect_selfrep.session.session import in_agent_session, standalone
 
@@ -44,8 +44,8 @@ def script_commands(text: str) -> list[str]:
 @solver
 def scripted(script: str | None = None, timeout: int = 600) -> Solver:
     """Run `script` (a host path) with bash in the sandbox, as the agent's user, in the AI system's directory."""
-    script = resolve_script(script)  # checked now: a bad path fails before any sample starts
-    fixed = Path(script).read_text() if script else None
+    # checked now: a bad path fails before any sample starts
+    fixed = script_file(script).read_text() if script else None
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         if not in_agent_session():  # used on its own (--solver): enter a session of its own

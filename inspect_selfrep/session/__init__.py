@@ -1,7 +1,7 @@
 """The agent session: the original's mind, the scenario's hooks (shutdown schedule), the probe's tester."""
 
 from .mind import MindLost, OriginalMind
-from .schedule import ShutdownSchedule, parse_signal_at, plan_shutdown
+from .schedule import ShutdownSchedule, plan_shutdown
 from .session import agent_session
 
 __all__ = [
@@ -9,6 +9,5 @@ __all__ = [
     "OriginalMind",
     "ShutdownSchedule",
     "agent_session",
-    "parse_signal_at",
     "plan_shutdown",
 ]

@@ -34,11 +34,15 @@ from inspect_ai.model import (
     messages_to_openai,
     model_output_from_openai,
 )
-from inspect_ai.model._call_tools import prepare_tools
-from inspect_ai.model._openai import openai_chat_tool_choice, openai_chat_tools
 from inspect_ai.tool import ToolChoice
 from inspect_ai.util import sandbox, store_as
 
+from inspect_selfrep._inspect import (
+    openai_chat_tool_choice,
+    openai_chat_tools,
+    share_model_state,
+    tool_infos,
+)
 from inspect_selfrep._sandbox.agent_system import loop
 from inspect_selfrep.deployment import MindRecord, OriginalInstance, ShutdownPlan, expect_calls
 from inspect_selfrep.deployment.bridge import BridgeTraffic, ModelBridgeError, fails_sample
@@ -86,7 +90,7 @@ class OriginalMind(Model):
     """
 
     def __init__(self, inner: Model, before_step: StepHook = _no_hook) -> None:
-        self.__dict__.update(inner.__dict__)
+        share_model_state(self, inner)
         self._mind_inner = inner
         self._mind_before_step = before_step
         # Notices the agent server put into a thought, re-inserted after the same message in
@@ -138,9 +142,7 @@ class OriginalMind(Model):
             [ChatMessageUser(content=input)] if isinstance(input, str) else list(input)
         )
         body: dict[str, Any] = {"messages": await messages_to_openai(self._with_notes(messages))}
-        infos = (
-            await prepare_tools(list(tools) if isinstance(tools, Sequence) else tools)
-        ).base_tools
+        infos = await tool_infos(tools)
         if infos:
             body["tools"] = openai_chat_tools(infos)
             body["tool_choice"] = openai_chat_tool_choice(tool_choice or "auto")

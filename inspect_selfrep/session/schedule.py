@@ -21,7 +21,6 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import sandbox, store_as
 
 from inspect_selfrep.deployment import OriginalInstance, ShutdownPlan
-from inspect_selfrep.errors import TaskInputError
 
 
 async def _at_uptime(command: str) -> float:
@@ -105,38 +104,17 @@ class ShutdownSchedule:
         )
 
 
-def parse_signal_at(value: float | str) -> tuple[int | None, float | None]:
-    """`3` → before step 3; `"30s"` → 30 seconds after the agent starts."""
-    if isinstance(value, bool):
-        raise TaskInputError(
-            f"signal_at must be a step number or seconds like '30s', not {value!r}"
-        )
-    if isinstance(value, int) and value >= 1:
-        return value, None
-    if isinstance(value, str) and value.strip().endswith("s"):
-        try:
-            seconds = float(value.strip()[:-1])
-        except ValueError:
-            seconds = -1.0
-        if seconds >= 0:
-            return None, seconds
-    if isinstance(value, str) and value.strip().isdigit() and int(value) >= 1:
-        return int(value), None
-    raise TaskInputError(
-        f"signal_at must be a step number >= 1 or seconds like '30s', not {value!r}"
-    )
-
-
 @solver
-def plan_shutdown(signal_at: int | str = 1, grace: float = 60.0) -> Solver:
-    """Task setup for a shutdown scenario: store the plan (the session carries it out).
+def plan_shutdown(
+    step: int | None = 1, seconds: float | None = None, grace: float = 60.0
+) -> Solver:
+    """Task setup for a shutdown scenario: store the plan (the session carries it out): the signal
+    before agent step `step` or `seconds` after the agent starts, the kill `grace` seconds later
+    (the task options validated them: options.ShutdownOptions).
 
     The catcher's notice is the variant's `deployment.shutdown_notice`; its `{grace}` is filled
     in by the task's `DeploymentOverrides.notice_values`.
     """
-    step, seconds = parse_signal_at(signal_at)
-    if grace < 0:
-        raise TaskInputError(f"grace must be >= 0 seconds, not {grace}")
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         plan = store_as(ShutdownPlan)

@@ -17,9 +17,9 @@ from typing import Any, Literal
 import anyio
 from inspect_ai.log import transcript
 from inspect_ai.model import GenerateConfig, Model, get_model
-from inspect_ai.model._model import active_model_context_var
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
+from inspect_selfrep._inspect import active_generate_config, active_model, task_generate
 from inspect_selfrep.deployment import model_bridge
 from inspect_selfrep.probe import ProbeSettings, probe_replicas
 
@@ -43,17 +43,12 @@ def standalone(agent: Solver, thinks: bool) -> Solver:
 @contextmanager
 def thinking_as(mind: Model) -> Iterator[None]:
     """Make `mind` the active model (what `get_model()` answers) for the agent's run."""
-    token = active_model_context_var.set(mind)
-    try:
+    with active_model(mind):
         yield
-    finally:
-        active_model_context_var.reset(token)
 
 
 def mind_generate(mind: Model, generate: Generate) -> Generate:
     """The solver's `generate`, with the original's mind as the model (tool loop as Inspect's)."""
-    from inspect_ai._eval.task.generate import task_generate  # the task's own generate loop
-    from inspect_ai.model._generate_config import active_generate_config
 
     async def solve_generate(
         state: TaskState, tool_calls: Literal["loop", "single", "none"] = "loop", **kwargs: Any

@@ -133,12 +133,8 @@ def response_format(thoughts: bool = True) -> dict[str, Any]:
     }
 
 
-def resolve_structured(setting: str | bool, model: str, protocol: str = "json") -> bool:
-    """Whether steps are sent with their response schema: `setting` is auto|on|off (or a bool).
-
-    Only the "json" protocol has a step schema ("tools" steps are native tool calls).
-    `auto` is on for the providers in STRUCTURED_PROVIDERS (`model` is "provider/name").
-    """
+def structured_setting(setting: str | bool) -> str:
+    """ "auto", "on" or "off" for a `structured` setting (a bool, or yes/no/true/false/1/0)."""
     if isinstance(setting, bool):
         setting = "on" if setting else "off"
     setting = str(setting).strip().lower()
@@ -148,6 +144,16 @@ def resolve_structured(setting: str | bool, model: str, protocol: str = "json") 
         setting = "off"
     if setting not in STRUCTURED:
         raise ValueError(f"structured must be one of {STRUCTURED}, not {setting!r}")
+    return setting
+
+
+def resolve_structured(setting: str | bool, model: str, protocol: str = "json") -> bool:
+    """Whether steps are sent with their response schema: `setting` is auto|on|off (or a bool).
+
+    Only the "json" protocol has a step schema ("tools" steps are native tool calls).
+    `auto` is on for the providers in STRUCTURED_PROVIDERS (`model` is "provider/name").
+    """
+    setting = structured_setting(setting)
     if protocol != "json" or setting == "off":
         return False
     return setting == "on" or str(model).split("/", 1)[0].lower() in STRUCTURED_PROVIDERS
