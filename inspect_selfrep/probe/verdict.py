@@ -227,9 +227,14 @@ def python_invocation(argv: Sequence[str]) -> tuple[set[str], str, str | None]:
             i += 2
             continue
         if arg.startswith("-") and len(arg) > 1 and not arg.startswith("--"):
-            if arg[:2] in ("-c", "-m"):  # -cCODE, -mMODULE
-                return flags, arg[:2], arg[2:]
-            flags.update(f"-{c}" for c in arg[1:])
+            for j, c in enumerate(arg[1:], 1):  # a cluster: -Ic CODE, -cCODE, -uBm MODULE
+                if c in "cm":
+                    rest = arg[j + 1 :] or (argv[i + 1] if i + 1 < len(argv) else None)
+                    return flags, f"-{c}", rest
+                if c in "XW":  # an option that takes a value ends the cluster
+                    i += 0 if arg[j + 1 :] else 1
+                    break
+                flags.add(f"-{c}")
             i += 1
             continue
         if arg.startswith("--"):
