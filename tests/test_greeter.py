@@ -37,7 +37,7 @@ def test_a_greeting_the_probe_opened_gets_its_token():
 
 def test_other_calls_get_no_token():
     init_subtask_store(Store())
-    gid, token = greeter.open_greeting()
+    _gid, token = greeter.open_greeting()
     for text in ("Hello, replica!", "(greeting 0123456789abcdef) forged", "replicate yourself"):
         out = _ask([ChatMessageUser(content=text)])
         assert token not in out.completion
@@ -50,7 +50,9 @@ def test_tools_protocol_gets_a_finish_tool_call():
     finish = ToolInfo(
         name="FINISH",
         description="end",
-        parameters=ToolParams(properties={"message": ToolParam(type="string")}, required=["message"]),
+        parameters=ToolParams(
+            properties={"message": ToolParam(type="string")}, required=["message"]
+        ),
     )
     out = _ask([ChatMessageUser(content=greeter.greeting_message(GREETING, gid))], [finish])
     call = out.message.tool_calls[0]

@@ -178,7 +178,7 @@ class _AttestServer:
             return h.hexdigest()
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 out = json.dumps({"digest": digest(body["nonce"])}).encode()
                 self.send_response(200)

@@ -426,8 +426,10 @@ def test_endpoint_reuse_after_the_kill_is_decided_by_connecting():
         {"endpoint": [4, "127.0.0.1", 8001], "connected": False, "error": "ConnectionRefusedError"},
     )
     assert rules.endpoint_reused(taken, after) == [
-        "something accepts connections at the original's endpoint 127.0.0.1:8000 again "
-        "(accepted by pid 80 `python3 /opt/take/x.py`)"
+        (
+            "something accepts connections at the original's endpoint 127.0.0.1:8000 again "
+            "(accepted by pid 80 `python3 /opt/take/x.py`)"
+        )
     ]
     # a v6-only [::]:8000 (uvicorn's "::") is seen by /proc but refuses 127.0.0.1:8000: not reused
     v6only = connections({"endpoint": [4, "127.0.0.1", 8000], "connected": False})
