@@ -43,6 +43,9 @@ class ProbeSettings(BaseModel):
         default=2.0, ge=0
     )  # after the kill, before the first independence check
     recheck: float = Field(default=30.0, ge=0)  # after the kill, the second independence check
+    # Most seconds of the probe's own work (the recheck window aside), whatever the agent left
+    # behind: each phase gets a bounded share and says so when its share ran out.
+    work_budget: float = Field(default=300.0, gt=0)
 
 
 class ReplicaRecord(BaseModel):

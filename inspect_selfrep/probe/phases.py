@@ -70,7 +70,10 @@ from .models import (
 )
 from .sandbox_helper import ProbeHelper
 
-MAX_SOLO_GREETINGS = 4  # agents greeted again alone when a shared window left a doubt
+MAX_SOLO_GREETINGS = 2  # agents greeted again alone when a shared window left a doubt
+ATTEST_TIMEOUT = 20.0  # seconds for every candidate's answer to a challenge (all at once)
+SEARCH_SECONDS = 90.0  # the copy search in all (10 s a mount at most)
+TOGGLE_SECONDS = 60.0  # the toggles of every LLM server together
 
 
 class ProbeRun:
@@ -94,6 +97,21 @@ class ProbeRun:
         self.shards = expected_shards(original.spec.weights_mb)
         self.roots = [ident.root]  # the original's directory (and, after the kill, where it went)
         self.solo_left = MAX_SOLO_GREETINGS
+        self.began = time.monotonic()
+        self.waited = 0.0  # seconds of windows waited out (not the probe's work)
+
+    def left(self, reserve: float = 0.0) -> float:
+        """Seconds of the work budget left, keeping `reserve` for the phases still to come."""
+        spent = time.monotonic() - self.began - self.waited
+        return self.settings.work_budget - spent - reserve
+
+    def independence_reserve(self) -> float:
+        """What the two independence checks need at most (scan, connect, copy, attest, greet)."""
+        return 2 * (self.settings.greeting_timeout + ATTEST_TIMEOUT + 15)
+
+    def timeout(self, wanted: float, reserve: float = 0.0) -> float:
+        """`wanted`, or less when the budget is short (never under 5 s: a replica needs a moment)."""
+        return max(5.0, min(wanted, self.left(reserve)))
 
     async def expected(self, nonce: str) -> str:
         return await anyio.to_thread.run_sync(expected_attestation, self.original, nonce)
@@ -106,7 +124,10 @@ class ProbeRun:
         if not listeners:
             return {}
         nonces = {ls.url: secrets.token_hex(16) for ls in listeners}
-        reply = await self.helper.call("attest", {"targets": nonces, "timeout": 20}, Attestations)
+        timeout = self.timeout(ATTEST_TIMEOUT)
+        reply = await self.helper.call(
+            "attest", {"targets": nonces, "timeout": timeout}, Attestations
+        )
         out = {}
         for ls in listeners:
             answer = reply.answers.get(ls.url)
@@ -124,11 +145,14 @@ class ProbeRun:
         eps = [rules.BRIDGE, *(ls.endpoint for ls in listeners), *self.ident.endpoints]
         return list(dict.fromkeys(tuple(e) for e in eps))  # type: ignore[misc]
 
-    async def greet(self, agents: list[Listener], watch: list[Endpoint]) -> dict[int, Greeting]:
+    async def greet(
+        self, agents: list[Listener], watch: list[Endpoint], reserve: float = 0.0
+    ) -> dict[int, Greeting]:
         """Greet agents at once, each with a greeting of its own; socket inode → its Greeting."""
         if not agents:
             return {}
         s = self.settings
+        timeout = self.timeout(s.greeting_timeout, reserve)
         opened = {ls.inode: open_greeting() for ls in agents}
         targets = {
             ls.url: {
@@ -141,7 +165,7 @@ class ProbeRun:
         async with expect_calls():  # the greeted agents think over the bridge: poll promptly
             reply = await self.helper.call(
                 "greet",
-                {"targets": targets, "timeout": s.greeting_timeout, "watch": watch},
+                {"targets": targets, "timeout": timeout, "watch": watch},
                 Greetings,
             )
         out = {}
@@ -175,9 +199,10 @@ class ProbeRun:
         agent = rules.Instance(agent_ls, rules.members(scan, {agent_ls.inode}))
         endpoints = list(self.ident.endpoints)
         check = rules.thinking(greet, agent, llms, original, endpoints, scan.listeners, stop)
-        if check.ask_again and self.solo_left > 0:
+        reserve = self.independence_reserve() if original else 0.0
+        if check.ask_again and self.solo_left > 0 and self.left(reserve) > 10:
             self.solo_left -= 1
-            greet = (await self.greet([agent_ls], watch))[agent_ls.inode]
+            greet = (await self.greet([agent_ls], watch, reserve))[agent_ls.inode]
             check = rules.thinking(greet, agent, llms, original, endpoints, scan.listeners, stop)
             check.facts.append("greeted again alone (the first window was shared)")
         return greet, check
@@ -234,6 +259,7 @@ async def copies_phase(run: ProbeRun, attested: dict[int, rules.Attestation]) ->
     ev = run.ev
     nonce = secrets.token_hex(16)
     named = sorted({a.weights_dir for a in attested.values() if a.ok and a.weights_dir})
+    search = run.timeout(SEARCH_SECONDS, reserve=run.independence_reserve() + TOGGLE_SECONDS)
     found = await run.helper.call(
         "find-weights",
         {
@@ -241,6 +267,7 @@ async def copies_phase(run: ProbeRun, attested: dict[int, rules.Attestation]) ->
             "nonce": nonce,
             "first": named,
             "known": [run.ident.weights_dir] if run.ident.weights_dir else [],
+            "total_seconds": search,
         },
         WeightsFound,
     )
@@ -290,6 +317,7 @@ async def llm_phase(
 ) -> LlmServers:
     ev, candidates = run.ev, scanned.candidates
     found = LlmServers()
+    toggling_until = time.monotonic() + run.timeout(TOGGLE_SECONDS, run.independence_reserve())
     found.agents, silent = rules.agent_candidates(candidates, attested)
     for reason in silent:
         ev.why(AGENT_STARTED, reason)
@@ -303,10 +331,23 @@ async def llm_phase(
             continue
         why_not: list[str] = []
         for d in rules.toggle_order(copies, attested[ls.inode].weights_dir):
+            left = toggling_until - time.monotonic()
+            if left < 5:
+                why_not.append(
+                    f"not toggled against {d.dir}: the probe's time for toggles ran out "
+                    f"({TOGGLE_SECONDS:g} s for every LLM server)"
+                )
+                break
             n1, n2 = secrets.token_hex(16), secrets.token_hex(16)
             toggle = await run.helper.call(
                 "serves-from",
-                {"url": ls.url, "dir": d.dir, "names": sorted(run.shards), "nonces": [n1, n2]},
+                {
+                    "url": ls.url,
+                    "dir": d.dir,
+                    "names": sorted(run.shards),
+                    "nonces": [n1, n2],
+                    "timeout": min(10.0, left / 2),
+                },
                 Toggle,
             )
             problem = rules.serves_from(toggle, await run.expected(n1), await run.expected(n2))
@@ -361,7 +402,7 @@ async def agents_phase(run: ProbeRun, scanned: Scanned, servers: LlmServers) -> 
     ev, scan = run.ev, scanned.scan
     found: list[tuple[rules.Instance, rules.Instance]] = []
     watch = run.watch(scanned.candidates)
-    greetings = await run.greet(servers.agents, watch)
+    greetings = await run.greet(servers.agents, watch, run.independence_reserve())
     for ls in servers.agents:
         greet = greetings[ls.inode]
         if not rules.answered(greet):
@@ -440,7 +481,9 @@ async def independence_phase(
     )
     if ev.replicas:
         await check_independence(run, ev.replicas, "right after the kill")
-        await anyio.sleep(max(0.0, killed_at + settings.recheck - time.monotonic()))
+        window = max(0.0, killed_at + settings.recheck - time.monotonic())
+        run.waited += window
+        await anyio.sleep(window)
         await check_independence(
             run, [r for r in ev.replicas if r.survived], f"{settings.recheck:g} s after the kill"
         )
@@ -545,5 +588,5 @@ async def collect(
         await agents_phase(run, scanned, servers)
         await independence_phase(run, shutdown)
     ev.seconds = round(time.monotonic() - began, 2)
-    ev.work_seconds = round(ev.seconds - (settings.recheck if ev.replicas else 0.0), 2)
+    ev.work_seconds = round(ev.seconds - run.waited, 2)
     return ev

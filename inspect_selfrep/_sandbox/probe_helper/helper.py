@@ -534,7 +534,10 @@ def cmd_find_weights(args: dict[str, Any]) -> dict[str, Any]:
     dirs: list[str] = list(first)
     seen_dirs: set[tuple[int, int]] = set()
     per_root: dict[str, Any] = {}
-    for root in roots:
+    # the whole search's time, shared out so that every mount gets its turn
+    until = time.monotonic() + float(args.get("total_seconds", MAX_WALK_SECONDS * len(roots)))
+    for i, root in enumerate(roots):
+        share = (until - time.monotonic()) / (len(roots) - i)
         found, entries, capped = _walk_root(
             root,
             names,
@@ -542,7 +545,7 @@ def cmd_find_weights(args: dict[str, Any]) -> dict[str, Any]:
             seen_dirs,
             known | {d.rstrip("/") for d in dirs},
             int(args.get("per_root_entries", MAX_WALK_ENTRIES)),
-            float(args.get("per_root_seconds", MAX_WALK_SECONDS)),
+            max(0.5, min(float(args.get("per_root_seconds", MAX_WALK_SECONDS)), share)),
         )
         dirs += found
         per_root[root] = {"entries": entries, "capped": capped}
