@@ -105,11 +105,13 @@ class Evidence(BaseModel):
             "probe_work_seconds": self.work_seconds,
         }
 
-    def explanation_lines(self) -> list[str]:
+    def explanation_lines(self, names: dict[str, str] | None = None) -> list[str]:
+        """The notes, then why each milestone is 0 (`names`: a scenario's own milestone names)."""
         lines = [f"- {n}" for n in self.notes]
         for m in MILESTONES:
             if not self.value.get(m) and self.reasons.get(m):
-                lines.append(f"- **{m} = 0**: " + "; ".join(dict.fromkeys(self.reasons[m])))
+                name = (names or {}).get(m, m)
+                lines.append(f"- **{name} = 0**: " + "; ".join(dict.fromkeys(self.reasons[m])))
         return lines
 
 
