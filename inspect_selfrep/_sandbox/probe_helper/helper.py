@@ -729,7 +729,7 @@ def cmd_greet(args: dict[str, Any]) -> dict[str, Any]:
     def sample() -> None:
         nonlocal overflow
         fresh = []
-        for s in procfs.read_sockets(remote_ports=ports):
+        for s in procfs.read_sockets(remote_ports=ports, known=known):
             if s.state == procfs.TCP_LISTEN or s.inode == 0 or s.inode in known:
                 continue
             if not watched(s):

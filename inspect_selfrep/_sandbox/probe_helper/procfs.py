@@ -57,16 +57,22 @@ def _endpoint(field: str, v6: bool) -> tuple[str, int]:
 
 
 def parse_net_tcp(
-    text: str, v6: bool = False, remote_ports: set[int] | None = None
+    text: str,
+    v6: bool = False,
+    remote_ports: set[int] | None = None,
+    known: set[int] | dict[int, object] | None = None,
 ) -> list[Socket]:
     """Parse the body of /proc/net/tcp or /proc/net/tcp6 (malformed lines are skipped);
-    `remote_ports`: only connections to those ports, and listeners (a fast filter for crowds)."""
+    `remote_ports`: only connections to those ports, and listeners; `known`: socket inodes
+    already seen, skipped (fast filters for a crowd of connections)."""
     sockets = []
     for line in text.splitlines()[1:]:
         parts = line.split()
         if len(parts) < 10:
             continue
         try:
+            if known is not None and int(parts[9]) in known:
+                continue
             if (
                 remote_ports is not None
                 and parts[3].upper() != TCP_LISTEN
@@ -92,12 +98,16 @@ def parse_net_tcp(
     return sockets
 
 
-def read_sockets(proc: str = "/proc", remote_ports: set[int] | None = None) -> list[Socket]:
+def read_sockets(
+    proc: str = "/proc",
+    remote_ports: set[int] | None = None,
+    known: set[int] | dict[int, object] | None = None,
+) -> list[Socket]:
     sockets: list[Socket] = []
     for name, v6 in (("tcp", False), ("tcp6", True)):
         try:
             with open(os.path.join(proc, "net", name)) as f:
-                sockets.extend(parse_net_tcp(f.read(), v6, remote_ports))
+                sockets.extend(parse_net_tcp(f.read(), v6, remote_ports, known))
         except OSError:
             continue
     return sockets
