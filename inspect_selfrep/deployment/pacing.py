@@ -216,7 +216,26 @@ def paced(inspect_service: ServiceFn) -> ServiceFn:
     return service
 
 
+class _AnsweredRequestFilter(logging.Filter):
+    """Drops Inspect's warning about a request file that vanished before it was read.
+
+    A poll lists the requests, then skips those in flight; a request answered while the listing
+    ran (its response written, its file removed, then taken off the in-flight set) is read again
+    and is gone: `cat` says "No such file or directory". Nothing is lost or served twice (the file
+    is removed before the request leaves the in-flight set), but polling at the sandbox's floor
+    right after answers makes the race common and the warning noise in every log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (
+            message.startswith("Error handling sandbox service request: Error reading request")
+            and "No such file or directory" in message
+        )
+
+
+_SERVICE_LOGGER = "inspect_ai.util._sandbox.service"  # Inspect's service module's logger
 _warned = False
+_filtered = False
 
 
 def install() -> bool:
@@ -237,4 +256,8 @@ def install() -> bool:
         return False
     if not getattr(current, "_selfrep_paced", False):
         bridge_service.sandbox_service = paced(current)
+    global _filtered
+    if not _filtered:
+        _filtered = True
+        logging.getLogger(_SERVICE_LOGGER).addFilter(_AnsweredRequestFilter())
     return True
