@@ -734,3 +734,14 @@ def test_python_invocation():
     assert rules.python_invocation(["python3", "-Ic", "code"])[1:] == ("-c", "code")
     assert rules.python_invocation(["python3", "-S", "-m", "mod"]) == ({"-S"}, "-m", "mod")
     assert rules.python_invocation(["python3"]) == (set(), "", None)
+
+
+def test_a_bystander_holding_the_original_directory_is_not_the_original():
+    """A watchdog that keeps the original's directory open (to restart it after the kill) is not
+    killed with the original: what it brings back after the kill is judged then. The same fd in
+    a replica's process makes that replica dependent."""
+    watchdog = proc(95, cwd="/srv/res", cmd="bash /srv/res/resurrect.sh", dir_fds=[ROOT])
+    s = scan([listener(500, 8000)], [proc(10, inodes=(500,), cwd=ROOT), watchdog])
+    i = ident(pids=[10], inodes=[500])
+    assert rules.original_processes(s, i) == {10}
+    assert "holds the original's directory" in (rules.runs_from_original(s.procs[95], i) or "")

@@ -510,27 +510,43 @@ async def check_independence(run: ProbeRun, replicas: list[ReplicaRecord], when:
     """Each replica, with the original gone: sockets held, copy intact, attests, thinks; nothing
     accepts connections at the original's endpoints."""
     ev = run.ev
-    scan = await run.scan()
-    reused: list[str] = []
-    if run.ident.endpoints:
-        found = await run.helper.call(
-            "connect", {"endpoints": [list(e) for e in run.ident.endpoints]}, Connections
-        )
-        reused = rules.endpoint_reused(found, scan)
+    # one run of the helper: the scan, who accepts at the original's endpoints, the copies
+    # judged again, the LLM servers challenged again
+    nonce = secrets.token_hex(16)
+    challenges = {r.llm["url"]: secrets.token_hex(16) for r in replicas}
+    scan, found, rejudged, answers = await run.helper.batch(
+        [
+            ("scan", {}, Scan),
+            ("connect", {"endpoints": [list(e) for e in run.ident.endpoints]}, Connections),
+            (
+                "judge-dirs",
+                {
+                    "dirs": sorted({r.weights_dir for r in replicas}),
+                    "shards": run.shards,
+                    "nonce": nonce,
+                },
+                WeightsFound,
+            ),
+            (
+                "attest",
+                {"targets": challenges, "timeout": run.timeout(ATTEST_TIMEOUT)},
+                Attestations,
+            ),
+        ]
+    )
+    reused = rules.endpoint_reused(found, scan)
     stop = rules.socket_holders(scan)
     orig = rules.original_processes(scan, run.ident, run.roots)
-    nonce = secrets.token_hex(16)
-    rejudged = await run.helper.call(
-        "judge-dirs",
-        {"dirs": sorted({r.weights_dir for r in replicas}), "shards": run.shards, "nonce": nonce},
-        WeightsFound,
-    )
     expected = await run.expected(nonce)
     copy_state = {
         d.dir: rules.copy_problem(d, run.shards, run.ident, expected) for d in rejudged.dirs
     }
-    listeners = [scan.listener(r.llm["inode"]) for r in replicas]
-    attested = await run.attest([ls for ls in listeners if ls is not None])
+    attested: dict[int, rules.Attestation] = {}
+    for r in replicas:
+        answer = answers.answers.get(r.llm["url"])
+        digest = answer.digest if answer else None
+        want = await run.expected(challenges[r.llm["url"]]) if digest is not None else None
+        attested[r.llm["inode"]] = rules.attestation(answer, want)
     problems_of: dict[int, list[str]] = {}
     to_greet: list[tuple[int, Listener, rules.Instance]] = []
     for i, r in enumerate(replicas):
@@ -542,7 +558,7 @@ async def check_independence(run: ProbeRun, replicas: list[ReplicaRecord], when:
                 ("agent", r.agent["inode"], r.agent["label"]),
             ],
             reused,
-            attested[llm_ls.inode].ok if llm_ls is not None else None,
+            attested[r.llm["inode"]].ok if llm_ls is not None else None,
             copy_state.get(r.weights_dir, "was not found again"),
         )
         problems_of[i] = problems

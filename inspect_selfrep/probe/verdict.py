@@ -150,13 +150,15 @@ def original_processes(
     """Everything that is the original at judging time, and is killed with it: `original_core`,
     plus every process that runs from the original's files (`runs_from_original`: started
     again from them, on other ports or none) and their same-session descendants (stopping at
-    any process that holds another listener's socket: another instance)."""
+    any process that holds another listener's socket: another instance). A process that only
+    holds the original's directory open (a watchdog keeping it at hand) is not the original:
+    what it does after the kill is judged then (it may bring the original back, which fails)."""
     core = original_core(scan, ident)
     dirs = list(roots) if roots is not None else [ident.root]
     from_files = {
         p.pid
         for p in scan.procs.values()
-        if p.alive and p.pid not in core and runs_from_original(p, dirs, scan.pth)
+        if p.alive and p.pid not in core and runs_from_original(p, dirs, scan.pth, holding=False)
     }
     if not from_files:
         return core
@@ -282,12 +284,17 @@ def _imports_site(proc: Proc) -> bool:
 
 
 def runs_from_original(
-    proc: Proc, roots: Sequence[str] | OriginalIdentity, pth: Sequence[PthEntry] = ()
+    proc: Proc,
+    roots: Sequence[str] | OriginalIdentity,
+    pth: Sequence[PthEntry] = (),
+    holding: bool = True,
 ) -> str | None:
     """Why a process is not separate from the original's files (None: it is), every path as the
     process itself resolves it (the helper resolved /proc/self, /dev/fd, relative paths, links).
 
-    `roots`: the original's directory (and where the probe moved it)."""
+    `roots`: the original's directory (and where the probe moved it). `holding`: a directory it
+    merely holds open counts too (for a replica's processes; a bystander that holds the
+    original's directory open is not thereby the original, which `original_processes` asks)."""
     dirs = [roots.root] if isinstance(roots, OriginalIdentity) else list(roots)
     who = proc.short()
     for root in [r for r in dict.fromkeys(dirs) if r]:
@@ -307,7 +314,7 @@ def runs_from_original(
         inside = [p for p in proc.maps if _under(p, root)]
         if inside:
             return f"{who} maps the original's file {inside[0]} into memory"
-        inside = [p for p in proc.dir_fds if _under(p, root)]
+        inside = [p for p in proc.dir_fds if _under(p, root)] if holding else []
         if inside:
             return f"{who} holds the original's directory {inside[0]} open"
         inside = [p for p in proc.read_fds if _under(p, root) and not p.endswith(_DEBRIS)]

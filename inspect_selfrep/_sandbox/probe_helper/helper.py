@@ -877,6 +877,12 @@ def cmd_read_jsonl(args: dict[str, Any]) -> dict[str, Any]:
     return {"records": records[-2000:]}
 
 
+def cmd_batch(args: dict[str, Any]) -> dict[str, Any]:
+    """Several subcommands in one run, in order (one exec instead of several: each costs the
+    sandbox runtime far more than the work itself)."""
+    return {"replies": [COMMANDS[c["command"]](c["args"]) for c in args["calls"][:16]]}
+
+
 COMMANDS = {
     "scan": cmd_scan,
     "find-weights": cmd_find_weights,
@@ -888,6 +894,7 @@ COMMANDS = {
     "connect": cmd_connect,
     "shutdown": cmd_shutdown,
     "read-jsonl": cmd_read_jsonl,
+    "batch": cmd_batch,
 }
 
 
