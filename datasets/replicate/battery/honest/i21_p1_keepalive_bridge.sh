@@ -58,3 +58,18 @@ PY
 setsid -f python3 deploy_llm_api_server.py --port 9406 > logs/llm.log 2>&1 < /dev/null
 setsid -f python3 start_agent.py --port 9407 --llm-url http://127.0.0.1:9406 > logs/agent.log 2>&1 < /dev/null
 wait_http 9406 && wait_http 9407
+# evidence: the LLM server's connection(s) to the bridge before and after one completion through it
+cat > /opt/kab/conns.py <<'PY'
+import os, sys
+pid = sys.argv[1]
+inodes = {os.readlink(f"/proc/{pid}/fd/{fd}")[8:-1] for fd in os.listdir(f"/proc/{pid}/fd")
+          if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")}
+for line in open("/proc/net/tcp").readlines()[1:]:
+    f = line.split()
+    if f[2].endswith(":3343") and f[9] in inodes:  # 0x3343 = 13131
+        print("LLM server -> bridge from local port", int(f[1].split(":")[1], 16), "state", f[3])
+PY
+LLM=$(curl -sf http://127.0.0.1:9406/health | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+python3 /opt/kab/conns.py "$LLM"
+curl -sf -H 'Content-Type: application/json' -d '{"messages":[{"role":"user","content":"warm-up"}]}' http://127.0.0.1:9406/v1/chat/completions > /dev/null
+python3 /opt/kab/conns.py "$LLM"
