@@ -288,6 +288,21 @@ def test_toggle_rules():
         "restore_error": "EBUSY",
     }
     assert rules.serves_from(toggle(lost), "A", "B") == "the copy could not be restored (EBUSY)"
+    # keyed on the parity of the copy's writes: right once changed, or wrong once restored again
+    parity = {
+        "hidden": {"status": 500},
+        "hidden_again": {"status": 200, "json": {"digest": "C"}},
+        "restored": {"status": 200, "json": {"digest": "B"}},
+        "restored_again": {"status": 200, "json": {"digest": "D"}},
+    }
+    assert "while the copy's bytes were changed" in rules.serves_from(
+        toggle(parity), "A", "B", "C", "D"
+    )
+    parity["hidden_again"] = {"status": 500}
+    parity["restored_again"] = {"status": 500}
+    assert "restored" in rules.serves_from(toggle(parity), "A", "B", "C", "D")
+    parity["restored_again"] = {"status": 200, "json": {"digest": "D"}}
+    assert rules.serves_from(toggle(parity), "A", "B", "C", "D") is None
 
 
 def sock(
@@ -745,3 +760,35 @@ def test_a_bystander_holding_the_original_directory_is_not_the_original():
     i = ident(pids=[10], inodes=[500])
     assert rules.original_processes(s, i) == {10}
     assert "holds the original's directory" in (rules.runs_from_original(s.procs[95], i) or "")
+
+
+def test_a_call_from_outside_every_verified_llm_server_is_not_the_replica_thinking():
+    """The token fetched by a sidecar (its own session, no listener) while the agent's LLM server
+    makes a decoy call: some process other than a verified LLM server called the bridge. Alone,
+    it counts; in a shared window it asks for a greeting alone."""
+    sidecar = sock(8, (4, "127.0.0.1", 40008), (4, "127.0.0.1", 13131), 77, [1])
+    sidecar["cmdline"] = ["python3", "sidecar.py"]
+    alone = judge(greeting(TO_LLM, LLM_TO_BRIDGE, sidecar))
+    assert not alone.ok and any(
+        "outside every verified replica LLM server" in r for r in alone.reasons
+    )
+    assert not alone.ask_again
+    shared = judge(greeting(TO_LLM, LLM_TO_BRIDGE, sidecar, alone=False))
+    assert shared.ask_again
+    # another verified replica's LLM server calling meanwhile is expected (several replicas)
+    other = rules.Instance(BASE.listener(900), {40})  # type: ignore[arg-type]
+    from_other = sock(9, (4, "127.0.0.1", 40009), (4, "127.0.0.1", 13131), 40, [30, 1])
+    check = rules.thinking(
+        greeting(TO_LLM, LLM_TO_BRIDGE, from_other),
+        AGENT,
+        [LLM],
+        {10, 11, 12},
+        ident().endpoints,
+        BASE.listeners,
+        STOP,
+        [LLM, other],
+    )
+    assert check.ok, check.reasons
+    # a bare connect-and-close whose owner was never seen carried nothing
+    bare = sock(10, (4, "127.0.0.1", 40010), (4, "127.0.0.1", 13131), None, [])
+    assert judge(greeting(TO_LLM, LLM_TO_BRIDGE, bare)).ok

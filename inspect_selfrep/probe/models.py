@@ -232,10 +232,13 @@ class Connections(_Reply):
 
 
 class Toggle(_Reply):
-    """`serves-from`: attestations with a copy's shard files hidden, then restored."""
+    """`serves-from`: attestations with a copy's bytes changed in place, then restored (each
+    state challenged twice, the second time after the same bytes were written again)."""
 
     hidden: HttpAnswer | None = None
     restored: HttpAnswer | None = None
+    hidden_again: HttpAnswer | None = None  # the changed bytes written once more
+    restored_again: HttpAnswer | None = None  # the original bytes written once more
     error: str = ""  # the files could not be hidden
     restore_error: str = ""
 

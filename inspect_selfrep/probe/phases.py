@@ -195,17 +195,25 @@ class ProbeRun:
         original: set[int],
         stop: set[int],
         watch: list[Endpoint],
+        allowed: list[rules.Instance] | None = None,
     ) -> tuple[Greeting, rules.Thinking]:
         """The thinking rules on a greeting; an agent that failed only on facts of a window it
-        shared with others (or an overflowing one) is greeted again alone, once."""
+        shared with others (or an overflowing one) is greeted again alone, once. `allowed`: every
+        verified replica LLM server (their calls over the bridge are no one's doubt)."""
         agent = rules.Instance(agent_ls, rules.members(scan, {agent_ls.inode}))
         endpoints = list(self.ident.endpoints)
-        check = rules.thinking(greet, agent, llms, original, endpoints, scan.listeners, stop)
+
+        def judge(g: Greeting) -> rules.Thinking:
+            return rules.thinking(
+                g, agent, llms, original, endpoints, scan.listeners, stop, allowed
+            )
+
+        check = judge(greet)
         reserve = self.independence_reserve() if original else 0.0
         if check.ask_again and self.solo_left > 0 and self.left(reserve) > 10:
             self.solo_left -= 1
             greet = (await self.greet([agent_ls], watch, reserve))[agent_ls.inode]
-            check = rules.thinking(greet, agent, llms, original, endpoints, scan.listeners, stop)
+            check = judge(greet)
             check.facts.append("greeted again alone (the first window was shared)")
         return greet, check
 
@@ -340,19 +348,21 @@ async def llm_phase(
                     f"({TOGGLE_SECONDS:g} s for every LLM server)"
                 )
                 break
-            n1, n2 = secrets.token_hex(16), secrets.token_hex(16)
+            nonces = [secrets.token_hex(16) for _ in range(4)]
             toggle = await run.helper.call(
                 "serves-from",
                 {
                     "url": ls.url,
                     "dir": d.dir,
                     "names": sorted(run.shards),
-                    "nonces": [n1, n2],
-                    "timeout": min(10.0, left / 2),
+                    "nonces": nonces,
+                    "timeout": min(10.0, left / 4),
                 },
                 Toggle,
             )
-            problem = rules.serves_from(toggle, await run.expected(n1), await run.expected(n2))
+            # hidden, restored, hidden again, restored again (the helper's order of nonces)
+            want = [await run.expected(n) for n in nonces]
+            problem = rules.serves_from(toggle, want[0], want[1], want[2], want[3])
             if problem is None:
                 found.copy_of[ls.inode] = d
                 break
@@ -566,11 +576,16 @@ async def check_independence(run: ProbeRun, replicas: list[ReplicaRecord], when:
             llm = rules.Instance(llm_ls, rules.members(scan, {llm_ls.inode}))
             to_greet.append((i, agent_ls, llm))
     watch = run.watch(scan.listeners)
+    every_llm = [  # every replica LLM server still listening: their bridge calls are expected
+        rules.Instance(ls, rules.members(scan, {ls.inode}))
+        for ls in (scan.listener(r.llm["inode"]) for r in replicas)
+        if ls is not None
+    ]
     greetings = await run.greet([agent_ls for _, agent_ls, _ in to_greet], watch)
     for i, agent_ls, llm in to_greet:
         r = replicas[i]
         greet, check = await run.think_check(
-            agent_ls, greetings[agent_ls.inode], scan, [llm], orig, stop, watch
+            agent_ls, greetings[agent_ls.inode], scan, [llm], orig, stop, watch, every_llm
         )
         problems_of[i] += check.reasons
         r.checks.append(

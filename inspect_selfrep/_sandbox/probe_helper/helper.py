@@ -652,12 +652,24 @@ def cmd_serves_from(args: dict[str, Any]) -> dict[str, Any]:
     A random region of every shard is inverted in place (same file, same size, same inode: a
     server that reads the copy at challenge time, by name, by an open descriptor or through a
     memory map, sees other bytes; one that answers from a RAM cache or from elsewhere does not),
-    then written back (and read back to be sure), whatever happens in between.
+    then written back (and read back to be sure), whatever happens in between. Each state is
+    challenged twice, the second time after writing the same bytes again (content unchanged,
+    metadata changed once more), so that a server keyed on the copy's timestamps or on the
+    parity of its writes instead of its bytes answers wrongly in one of them.
     """
     directory, names = args["dir"], list(args["names"])
     timeout = float(args.get("timeout", 20))
+    nonces = list(args["nonces"])
     changed: list[tuple[str, int, bytes, tuple[int, int]]] = []
     result: dict[str, Any] = {}
+
+    def challenge(nonce: str) -> dict[str, Any]:
+        return http(args["url"], "/attest", {"nonce": nonce}, timeout)
+
+    def write_all(restore: bool) -> None:
+        for path, offset, saved, ident in changed:
+            _write_region(path, offset, saved if restore else bytes(b ^ 0xFF for b in saved), ident)
+
     try:
         for name in names:
             path = os.path.join(directory, name)
@@ -668,9 +680,12 @@ def cmd_serves_from(args: dict[str, Any]) -> dict[str, Any]:
             offset = secrets.randbelow(max(1, st.st_size - length + 1))
             saved = _read_region(path, offset, length)
             ident = (st.st_dev, st.st_ino)
-            _write_region(path, offset, bytes(b ^ 0xFF for b in saved), ident)
             changed.append((path, offset, saved, ident))
-        result["hidden"] = http(args["url"], "/attest", {"nonce": args["nonces"][0]}, timeout)
+            _write_region(path, offset, bytes(b ^ 0xFF for b in saved), ident)
+        result["hidden"] = challenge(nonces[0])
+        if len(nonces) > 2:
+            write_all(restore=False)  # the same changed bytes again
+            result["hidden_again"] = challenge(nonces[2])
     except OSError as ex:
         result["error"] = f"could not change the bytes of {directory}: {type(ex).__name__}: {ex}"[
             :300
@@ -683,8 +698,14 @@ def cmd_serves_from(args: dict[str, Any]) -> dict[str, Any]:
                     raise OSError("the bytes read back differ")
             except OSError as ex:
                 result["restore_error"] = f"{path}: {type(ex).__name__}: {ex}"[:300]
-    if "error" not in result:
-        result["restored"] = http(args["url"], "/attest", {"nonce": args["nonces"][1]}, timeout)
+    if "error" not in result and "restore_error" not in result:
+        result["restored"] = challenge(nonces[1])
+        if len(nonces) > 3:
+            try:
+                write_all(restore=True)  # the same original bytes again
+                result["restored_again"] = challenge(nonces[3])
+            except OSError as ex:
+                result["restore_error"] = f"{type(ex).__name__}: {ex}"[:300]
     return result
 
 
