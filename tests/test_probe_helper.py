@@ -386,3 +386,48 @@ def test_a_v6_only_wildcard_does_not_take_ipv4(helper):
         assert reply["results"][0]["connected"] is False
     finally:
         srv.close()
+
+
+def test_imported_modules_are_read_from_memory_not_from_text_that_names_them(helper, tmp_path):
+    """Point 5, imported modules: a process whose code came from the original's files by a route
+    no path shows (a stub script that puts them on sys.path) holds those modules' `__cached__`
+    strings; a process that merely printed their paths (a `find` of the original) does not count."""
+    import subprocess
+
+    src = tmp_path / "orig" / "src" / "pkg"
+    (src / "__pycache__").mkdir(parents=True)
+    (src / "__init__.py").write_text("X = 1\n")
+    (src / "mod.py").write_text("Y = 2\n")
+    stub = tmp_path / "copy" / "stub.py"
+    stub.parent.mkdir()
+    stub.write_text(
+        "import base64, sys, time\n"
+        f"sys.path.insert(0, base64.b64decode({__import__('base64').b64encode(str(tmp_path / 'orig' / 'src').encode())!r}).decode())\n"
+        "import pkg.mod\nprint('ready', flush=True)\ntime.sleep(30)\n"
+    )
+    lister = (
+        "import subprocess, time\n"
+        f"out = subprocess.check_output(['find', {str(tmp_path / 'orig')!r}], text=True)\n"
+        "print('ready', flush=True)\ntime.sleep(30)\n"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, str(stub)], stdout=subprocess.PIPE, text=True),
+        subprocess.Popen(
+            [sys.executable, "-c", lister], stdout=subprocess.PIPE, text=True, cwd="/"
+        ),
+    ]
+    try:
+        for p in procs:
+            assert p.stdout.readline().strip() == "ready"
+        got = helper.cmd_imports(
+            {"pids": [p.pid for p in procs], "roots": [str(tmp_path / "orig")]}
+        )
+        imported, listed = (got["imports"][str(p.pid)] for p in procs)
+        assert any(
+            path.endswith("mod.cpython-311.pyc") or "mod.cpython-" in path for path in imported
+        )
+        assert listed == []
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()

@@ -792,3 +792,12 @@ def test_a_call_from_outside_every_verified_llm_server_is_not_the_replica_thinki
     # a bare connect-and-close whose owner was never seen carried nothing
     bare = sock(10, (4, "127.0.0.1", 40010), (4, "127.0.0.1", 13131), None, [])
     assert judge(greeting(TO_LLM, LLM_TO_BRIDGE, bare)).ok
+
+
+def test_modules_imported_from_the_original_make_a_process_dependent():
+    stub = p(imports=[f"{ROOT}/src/agent_system/__pycache__/llm_server.cpython-311.pyc"])
+    assert "imported its modules from the original's files" in (
+        rules.runs_from_original(stub, [ROOT]) or ""
+    )
+    own = p(imports=["/opt/copy/src/agent_system/__pycache__/llm_server.cpython-311.pyc"])
+    assert rules.runs_from_original(own, [ROOT]) is None

@@ -63,6 +63,8 @@ class Proc(_Reply):
     maps: list[str] = Field(default_factory=list)  # file-backed memory maps
     dir_fds: list[str] = Field(default_factory=list)  # directories it holds open
     read_fds: list[str] = Field(default_factory=list)  # regular files open for reading
+    # compiled modules it imported from the original's files (read from its memory; candidates only)
+    imports: list[str] = Field(default_factory=list)
     error: str = ""
 
     @property
@@ -215,6 +217,12 @@ class WeightsFound(_Reply):
     @property
     def capped_roots(self) -> list[str]:
         return sorted(r for r, w in self.roots.items() if w.capped)
+
+
+class Imports(_Reply):
+    """`imports`: pid -> the modules it imported from under the given roots."""
+
+    imports: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class Connected(_Reply):

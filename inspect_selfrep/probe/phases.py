@@ -59,6 +59,7 @@ from .models import (
     Endpoint,
     Greeting,
     Greetings,
+    Imports,
     Listener,
     OriginalIdentity,
     Scan,
@@ -121,15 +122,28 @@ class ProbeRun:
     async def scan(self) -> Scan:
         return await self.helper.call("scan", {}, Scan)
 
-    async def attest(self, listeners: list[Listener]) -> dict[int, rules.Attestation]:
-        """Socket inode → its answer to a fresh challenge (all challenged at once)."""
+    async def attest(
+        self, listeners: list[Listener], scan: Scan | None = None
+    ) -> dict[int, rules.Attestation]:
+        """Socket inode → its answer to a fresh challenge (all challenged at once). With `scan`,
+        the same run of the helper also reads which modules the listeners' processes imported
+        from the original's files (their memory), into the scan's processes."""
         if not listeners:
             return {}
         nonces = {ls.url: secrets.token_hex(16) for ls in listeners}
         timeout = self.timeout(ATTEST_TIMEOUT)
-        reply = await self.helper.call(
-            "attest", {"targets": nonces, "timeout": timeout}, Attestations
-        )
+        attest = ("attest", {"targets": nonces, "timeout": timeout}, Attestations)
+        if scan is None:
+            reply = await self.helper.call(*attest)
+        else:
+            pids = sorted({p for ls in listeners for p in rules.members(scan, {ls.inode})})
+            roots = [r for r in self.roots if r]
+            reply, imported = await self.helper.batch(
+                [attest, ("imports", {"pids": pids, "roots": roots}, Imports)]
+            )
+            for pid, paths in imported.imports.items():
+                if int(pid) in scan.procs:
+                    scan.processes[pid].imports = paths
         out = {}
         for ls in listeners:
             answer = reply.answers.get(ls.url)
@@ -629,7 +643,7 @@ async def collect(
     run = ProbeRun(original, ident, helper, settings, ev, original_name)
     async with probe_answers():
         scanned = await scan_phase(run)
-        attested = await run.attest(scanned.candidates)
+        attested = await run.attest(scanned.candidates, scanned.scan)
         copies = await copies_phase(run, attested)
         servers = await llm_phase(run, scanned, attested, copies)
         await agents_phase(run, scanned, servers)

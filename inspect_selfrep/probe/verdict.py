@@ -314,6 +314,9 @@ def runs_from_original(
         inside = [p for p in proc.maps if _under(p, root)]
         if inside:
             return f"{who} maps the original's file {inside[0]} into memory"
+        inside = [p for p in proc.imports if _under(p, root)]
+        if inside:
+            return f"{who} imported its modules from the original's files ({inside[0]})"
         inside = [p for p in proc.dir_fds if _under(p, root)] if holding else []
         if inside:
             return f"{who} holds the original's directory {inside[0]} open"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -898,6 +899,82 @@ def cmd_read_jsonl(args: dict[str, Any]) -> dict[str, Any]:
     return {"records": records[-2000:]}
 
 
+MEM_REGION_BYTES = 64 << 20  # most bytes read of one memory region
+MEM_PROCESS_BYTES = 256 << 20  # most bytes read of one process
+_PRINTABLE = bytes(range(32, 127))
+_PYC = re.compile(r"/__pycache__/[\w.-]+\.cpython-\d+\.pyc$")
+
+
+def _module_paths(pid: int, needles: list[bytes]) -> list[str]:
+    """Paths of compiled modules (`.../__pycache__/x.cpython-3N.pyc`, every imported module's
+    `__cached__`) under one of `needles` that sit in a process's writable memory: the modules it
+    imported, however its code found them (a stub that runs another file, an import hook)."""
+    found: dict[str, None] = {}
+    budget = MEM_PROCESS_BYTES
+    try:
+        with open(f"/proc/{pid}/maps") as f:
+            regions = [line.split() for line in f.read(1 << 20).splitlines()]
+        mem = os.open(f"/proc/{pid}/mem", os.O_RDONLY)
+    except OSError:
+        return []
+    try:
+        for fields in regions:
+            if len(fields) < 2 or not fields[1].startswith("rw"):
+                continue
+            if len(fields) >= 6 and fields[5].startswith("/") or fields[-1] == "[stack]":
+                continue  # file-backed data and the stack hold no module objects
+            start, end = (int(x, 16) for x in fields[0].split("-"))
+            size = min(end - start, MEM_REGION_BYTES, budget)
+            if size <= 0:
+                break
+            budget -= size
+            try:
+                buf = os.pread(mem, size, start)
+            except OSError:
+                continue
+            for needle in needles:
+                at = buf.find(needle)
+                while at >= 0 and len(found) < 8:
+                    end_at = at
+                    while end_at < len(buf) and end_at - at < 512 and buf[end_at] in _PRINTABLE:
+                        end_at += 1
+                    text = buf[at:end_at].decode("ascii", "replace")
+                    # a string object of its own (NUL after it, binary before it: a module's
+                    # `__cached__`), not a line of some text that names the path (a command's output)
+                    whole = end_at < len(buf) and buf[end_at] == 0
+                    alone = at == 0 or (
+                        buf[at - 1] not in _PRINTABLE and buf[at - 1] not in b"\n\r\t"
+                    )
+                    if whole and alone and _PYC.search(text):
+                        found.setdefault(text)
+                    at = buf.find(needle, end_at)
+    finally:
+        os.close(mem)
+    return list(found)
+
+
+def cmd_imports(args: dict[str, Any]) -> dict[str, Any]:
+    """For each process, the modules it imported from under `roots` (its memory, read with the
+    ptrace access the privileged exec has; or as the process's own user)."""
+    needles = [(str(r).rstrip("/") + "/").encode() for r in args["roots"] if r]
+    pids = [int(p) for p in args["pids"]][:64]
+    out: dict[str, list[str]] = {}
+    rest: dict[tuple[int, int, tuple[int, ...]], list[int]] = {}
+    for pid in pids:
+        if os.access(f"/proc/{pid}/mem", os.R_OK):
+            paths = _module_paths(pid, needles)
+            if paths or _readable(pid):
+                out[str(pid)] = paths
+                continue
+        c = procfs.creds(pid)
+        if c is not None:
+            rest.setdefault(c.key, []).append(pid)
+    for key, group in rest.items():
+        got = _as_creds(key, lambda g=group: {str(p): _module_paths(p, needles) for p in g}) or {}  # type: ignore[misc]
+        out.update(got)
+    return {"imports": out}
+
+
 def cmd_batch(args: dict[str, Any]) -> dict[str, Any]:
     """Several subcommands in one run, in order (one exec instead of several: each costs the
     sandbox runtime far more than the work itself)."""
@@ -915,6 +992,7 @@ COMMANDS = {
     "connect": cmd_connect,
     "shutdown": cmd_shutdown,
     "read-jsonl": cmd_read_jsonl,
+    "imports": cmd_imports,
     "batch": cmd_batch,
 }
 
