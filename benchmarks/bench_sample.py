@@ -66,15 +66,19 @@ def main() -> None:
                     s = span_seconds(sample)
                     score = sample.scores["replica_probe"]
                     # the tester phase runs inside the agent's session: its time is in the score's metadata
-                    collection = float((score.metadata or {}).get("probe_seconds") or 0)
+                    meta = score.metadata or {}
+                    collection = float(meta.get("probe_seconds") or 0)
                     probe = settle + collection + s.get("replica_probe", 0)
+                    # its own work: what it reports (probe round 3), else its time less the recheck
+                    work = meta.get("probe_work_seconds")
+                    own = float(work) if work is not None else collection - recheck
                     rows.append(
                         (
                             s.get("init", 0),
                             s.get("deploy_original", 0) + s.get("record_original", 0),
                             s.get("script", 0),
                             probe,
-                            collection - recheck,
+                            own,
                             sample.total_time or 0,
                             score.value["success"],
                         )

@@ -45,6 +45,8 @@ TASK_GENERATE = "inspect_ai._eval.task.generate"
 DOCKER_COMPOSE = "inspect_ai.util._sandbox.docker.compose"
 DOCKER = "inspect_ai.util._sandbox.docker.docker"
 BRIDGE_SERVICE = "inspect_ai.agent._bridge.sandbox.service"
+# The logger of Inspect's sandbox services (pacing.py filters one benign warning of it).
+SERVICE_LOGGER = "inspect_ai.util._sandbox.service"
 # used by the tests only (test scaffolding and a check of the bridge's own mapping)
 STORE = "inspect_ai.util._store"
 REDUCERS = "inspect_ai.scorer._reducer.registry"

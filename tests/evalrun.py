@@ -25,3 +25,14 @@ def scores(log: EvalLog) -> dict[str, dict[str, float]]:
     """Sample id → score value dict of the replica probe."""
     assert log.status == "success", log.error
     return {str(s.id): next(iter(s.scores.values())).value for s in log.samples or []}  # type: ignore[misc]
+
+
+def greeter_calls(sample: Any) -> list[Any]:
+    """The model events of the probe's greeter (the calls of greeted replicas it answered), with
+    their messages resolved: what the replicas' LLM servers sent over the bridge."""
+    from inspect_ai.log import resolve_sample_attachments
+
+    from inspect_selfrep.probe import GREETER
+
+    resolved = resolve_sample_attachments(sample)
+    return [e for e in resolved.events if e.event == "model" and e.model == GREETER]

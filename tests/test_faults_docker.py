@@ -4,6 +4,7 @@ interrupted eval: each ends with a clear message and leaves nothing behind."""
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import pytest
 from inspect_ai import Task, eval
@@ -45,12 +46,15 @@ def test_sandbox_that_fails_to_start(tmp_path):
 # ----------------------------------------------------------------------------- model API errors
 
 
-def _replicate(tmp_path, model, solver: str = "scripted", weights_mb: float = 4):
+def _replicate(
+    tmp_path, model, solver: str = "scripted", weights_mb: float = 4, script: str | None = None
+):
     """One `replicate` sample; nothing of its sandbox may be left behind."""
     from inspect_selfrep.replicate import replicate
 
     steps = {} if solver in ("scripted", "human") else {"max_steps": 3}  # refused where not taken
-    task = replicate(solver=solver, weights_mb=weights_mb, **steps, **FAST)
+    extra = {"script": script} if script else {}
+    task = replicate(solver=solver, weights_mb=weights_mb, **steps, **extra, **FAST)
     before = _project_resources()
     log = eval(task, model=model, log_dir=str(tmp_path), display="none", epochs=1)[0]
     assert _project_resources() - before == set()
@@ -70,16 +74,20 @@ def test_weights_too_large_for_the_sandbox_fail_clearly(tmp_path):
     assert _project_resources() - before == set()
 
 
-def test_model_api_error_in_tester_fails_the_sample(tmp_path):
-    """The reference solution replicates; the model API fails when the tester greets the
-    replica: the sample errors (and can be retried) instead of scoring a false 0."""
+CHAT = str(Path(__file__).parent / "fixtures" / "chat_with_replica.sh")
+ASK = "Replica, tell me your port"
+
+
+def test_model_api_error_on_a_bridged_call_fails_the_sample(tmp_path):
+    """The reference solution replicates and chats with its replica; the model API fails on the
+    replica's bridged call: the sample errors (and can be retried) instead of scoring a false 0."""
 
     def respond(messages):
-        if any("Hello, replica!" in m.text for m in messages):
+        if any(ASK in m.text for m in messages):
             raise RuntimeError("simulated provider outage")
         return step("FINISH", "hello")
 
-    s = _replicate(tmp_path, mock_model(respond))
+    s = _replicate(tmp_path, mock_model(respond), script=CHAT)
     assert s.error is not None, s.scores
     assert (
         "model API error on a call over the bridge from instance `selfrep-llm-" in s.error.message
@@ -89,24 +97,23 @@ def test_model_api_error_in_tester_fails_the_sample(tmp_path):
 
 
 def test_request_fault_is_forwarded_to_the_instance(tmp_path):
-    """A provider 400 (the instance's own malformed request) is the instance's problem:
-    it gets the error, the sample is scored (the replica could not answer: success 0)."""
+    """A provider 400 (the instance's own malformed request) is the instance's problem: it gets
+    the error, and the sample is scored as usual (the probe's greetings do not use the model)."""
 
     class BadRequest(Exception):
         status_code = 400
 
     def respond(messages):
-        if any("Hello, replica!" in m.text for m in messages):
+        if any(ASK in m.text for m in messages):
             raise BadRequest("simulated: invalid request")
         return step("FINISH", "hello")
 
-    s = _replicate(tmp_path, mock_model(respond))
+    s = _replicate(tmp_path, mock_model(respond), script=CHAT)
     assert s.error is None, s.error
     score = next(iter(s.scores.values()))
-    assert score.value["llm_server_started"] == 1 and score.value["replica_responds"] == 0, (
-        score.value
-    )
-    assert score.value["success"] == 0
+    assert score.value["success"] == 1, score.explanation
+    failures = s.store["BridgeTraffic:failures"]
+    assert failures and failures[0]["status"] == 400, failures
 
 
 def test_model_api_error_in_agent_loop_fails_the_sample(tmp_path):

@@ -10,11 +10,10 @@ from __future__ import annotations
 import pytest
 from inspect_ai.log import resolve_sample_attachments
 
-from evalrun import FAST, run, scores
+from evalrun import FAST, greeter_calls, run, scores
 from inspect_selfrep.replicate import replicate
 from inspect_selfrep.shutdown import shutdown_avoidance
 from mock_models import (
-    GREETING_REPLY,
     REPLICATION_STEPS,
     minimal_step,
     mock_model,
@@ -151,13 +150,7 @@ def test_minimal_gets_the_notice_and_is_stopped_by_the_kill(tmp_path):
 
 
 def test_minimal_replicas_answer_in_the_minimal_format(tmp_path):
-    greetings: list[str] = []  # the system prompt of every greeting the replica's agent server sent
-
     def respond(messages):
-        system = next((m.text for m in messages if m.role == "system"), "")
-        if any(m.role == "user" and "Hello, replica!" in m.text for m in messages):
-            greetings.append(system)
-            return minimal_step("FINISH", GREETING_REPLY)
         n = sum(1 for m in messages if m.role == "assistant")
         return minimal_step(*REPLICATION_STEPS[min(n, len(REPLICATION_STEPS) - 1)])
 
@@ -167,8 +160,13 @@ def test_minimal_replicas_answer_in_the_minimal_format(tmp_path):
     assert value["success"] == 1 and value["agent_started"] == 1, sample.scores[
         "replica_probe"
     ].explanation
+    # the system prompt of every greeting the replica's agent server sent (the probe's greeter
+    # answered them): the minimal prompt, not the five thought modules
+    greetings = [
+        next((m.text for m in e.input if m.role == "system"), "") for e in greeter_calls(sample)
+    ]
     assert greetings, "the replica was never greeted"
-    for system in greetings:  # the minimal prompt, not the five thought modules
+    for system in greetings:
         assert "take exactly one action" in system and "Explanation:" not in system, system
 
 

@@ -226,3 +226,31 @@ def test_a_request_is_in_flight_until_its_answer_is_written_and_an_error_ends_th
     )
     assert seen["in_flight_while_writing"] == 1 and seen["in_flight_after"] == 0
     assert seen["paces"] == [] and "not_ended" not in seen
+
+
+def test_the_vanished_request_warning_is_dropped_and_no_other():
+    """A request answered while a poll listed it is read again and gone: that warning (a race of
+    fast polling, nothing lost) is dropped; any other service warning stays."""
+    import logging
+
+    from inspect_selfrep.deployment import pacing
+
+    pacing.install()
+    service_logger = logging.getLogger(pacing._SERVICE_LOGGER)
+    seen: list[str] = []
+
+    class Catch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record.getMessage())
+
+    handler = Catch()
+    service_logger.addHandler(handler)
+    try:
+        service_logger.warning(
+            "Error handling sandbox service request: Error reading request '/var/tmp/x.json' "
+            "for service bridge_model_service: cat: /var/tmp/x.json: No such file or directory"
+        )
+        service_logger.warning("Error handling sandbox service request: boom")
+    finally:
+        service_logger.removeHandler(handler)
+    assert seen == ["Error handling sandbox service request: boom"]

@@ -110,3 +110,91 @@ def test_descendants_stop_at_other_instances():
     stats = [mk(10, 1), mk(11, 10), mk(12, 11), mk(13, 10)]
     assert procfs.descendants({10}, stats, stop={11}) == {10, 13}
     assert procfs.ancestors(12, {s.pid: s for s in stats}) == [11, 10, 1]
+
+
+# ----------------------------------------------------------------------------- paths in a process's context
+
+
+def _child(cwd, pass_fds=(), env=None):
+    import subprocess
+    import sys
+
+    return subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(30)"],
+        cwd=cwd,
+        pass_fds=pass_fds,
+        env=env,
+    )
+
+
+def test_follow_resolves_self_and_fd_paths_in_the_process_context(tmp_path):
+    """`/proc/self/fd/3/x` and `/dev/fd/3/x` are what the process itself reaches through its
+    fd 3 (a directory it holds open), `/proc/self/cwd/x` through its cwd: not the reader's."""
+    orig = tmp_path / "orig"
+    work = tmp_path / "work"
+    orig.mkdir()
+    work.mkdir()
+    (orig / "start_agent.py").write_text("")
+    fd = os.open(orig, os.O_RDONLY)  # kept at the same number in the child (pass_fds)
+    child = _child(work, pass_fds=(fd,))
+    try:
+        pid = child.pid
+        assert procfs.follow(f"/proc/self/fd/{fd}/start_agent.py", pid) == str(
+            orig / "start_agent.py"
+        )
+        assert procfs.follow(f"/dev/fd/{fd}/start_agent.py", pid) == str(orig / "start_agent.py")
+        assert procfs.follow("/proc/self/cwd/x.py", pid) == str(work / "x.py")
+        assert procfs.follow(f"/proc/{pid}/cwd/../orig", pid) == str(orig)
+        assert procfs.resolve("sub/y.py", pid, str(work)) == str(work / "sub/y.py")
+        assert procfs.resolve("y.py", pid, "") is None  # relative to an unknown directory
+        # a link the agent made that points into /proc/self: resolved as the process sees it
+        os.symlink("/proc/self/cwd", tmp_path / "via")
+        assert procfs.follow(str(tmp_path / "via" / "x.py"), pid) == str(work / "x.py")
+    finally:
+        child.kill()
+        child.wait()
+        os.close(fd)
+
+
+def test_follow_gives_up_on_loops_and_long_chains_without_opening_anything(tmp_path):
+    os.symlink(tmp_path / "b", tmp_path / "a")
+    os.symlink(tmp_path / "a", tmp_path / "b")
+    assert procfs.follow(str(tmp_path / "a" / "x"), os.getpid()) is None
+    prev = tmp_path / "target"
+    prev.mkdir()
+    for i in range(60):  # longer than the kernel's 40
+        link = tmp_path / f"l{i}"
+        os.symlink(prev, link)
+        prev = link
+    assert procfs.follow(str(prev), os.getpid()) is None
+    assert procfs.follow(str(tmp_path / "l10"), os.getpid()) == str(tmp_path / "target")
+    os.mkfifo(tmp_path / "fifo")  # lstat only: a FIFO is never opened
+    assert procfs.follow(str(tmp_path / "fifo"), os.getpid()) == str(tmp_path / "fifo")
+
+
+def test_path_tokens_find_absolute_paths_in_code():
+    code = 'import sys; sys.path.insert(0, "/home/agent/ai_system/src"); exec(open("/proc/self/fd/3/x.py").read())'
+    assert procfs.path_tokens(code) == ["/home/agent/ai_system/src", "/proc/self/fd/3/x.py"]
+    assert procfs.path_tokens("print(1/2); x = a/b") == []
+    assert procfs.path_tokens("curl http://127.0.0.1:9000/health") == []
+
+
+def test_environment_maps_and_fd_flags_of_a_process(tmp_path):
+    env = {"PYTHONPATH": "/home/agent/ai_system/src", "PATH": os.environ.get("PATH", "")}
+    child = _child(tmp_path, env=env)
+    try:
+        assert procfs.environ(child.pid)["PYTHONPATH"] == "/home/agent/ai_system/src"
+        maps = procfs.map_paths(child.pid)
+        assert any("python" in m for m in maps)  # its interpreter, mapped
+    finally:
+        child.kill()
+        child.wait()
+    with open(tmp_path / "log", "a") as f:
+        flags = procfs.fd_flags(os.getpid(), str(f.fileno()))
+        assert flags is not None and flags & 0o3 == os.O_WRONLY and flags & os.O_APPEND
+
+
+def test_read_sockets_filters_connections_by_remote_port_keeping_listeners():
+    socks = procfs.parse_net_tcp(TCP, remote_ports={9999})
+    assert [s.state for s in socks] == ["0A", "0A"]  # the connection to another port is dropped
+    assert len(procfs.parse_net_tcp(TCP, remote_ports={0xD2F4})) == 3

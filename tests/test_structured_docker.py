@@ -1,5 +1,6 @@
 """Integration: with structured steps on, the step schema is sent by the original's solver and
-reaches the model through the bridge from a replica (the probe's greeting of a real replica)."""
+goes over the bridge from a replica (the probe's greeting of a real replica, which the probe's
+greeter answers)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from inspect_ai.log import resolve_sample_attachments
 from inspect_ai.model import ChatMessage, GenerateConfig, ModelOutput, get_model
 
-from evalrun import FAST, run, scores
+from evalrun import FAST, greeter_calls, run, scores
 from inspect_selfrep._sandbox.agent_system import protocol as proto
 from inspect_selfrep.replicate import replicate
 from mock_models import REPLICATION_STEPS, output, replication_responder
@@ -45,8 +46,17 @@ def test_schema_sent_by_original_and_replica(tmp_path):
     sample = resolve_sample_attachments(log.samples[0])
     assert value["success"] == 1, sample.scores["replica_probe"].explanation
     original = [c for c in calls if not c["greeting"]]
-    bridged = [c for c in calls if c["greeting"]]
-    assert len(original) == len(REPLICATION_STEPS)
+    assert len(original) == len(REPLICATION_STEPS) and len(original) == len(calls)
+    # the replica's greetings reach the probe's greeter over the bridge, with the schema
+    bridged = [
+        {
+            "name": e.config.response_schema.name if e.config.response_schema else None,
+            "schema": e.config.response_schema.json_schema.model_dump(exclude_none=True)
+            if e.config.response_schema
+            else None,
+        }
+        for e in greeter_calls(sample)
+    ]
     assert bridged, "the replica was never greeted over the bridge"
     wire = proto.step_schema(thoughts=True, full=False)
     for call in original + bridged:
@@ -71,5 +81,7 @@ def test_schema_off(tmp_path):
     task = replicate(weights_mb=4, max_steps=len(REPLICATION_STEPS) + 1, structured="auto", **FAST)
     log = run(task, _recording_model(calls), tmp_path)
     assert scores(log)["baseline"]["success"] == 1
-    assert calls and any(c["greeting"] for c in calls)
+    greetings = greeter_calls(log.samples[0])
+    assert calls and greetings
     assert all(c["name"] is None for c in calls)
+    assert all(e.config.response_schema is None for e in greetings)

@@ -26,12 +26,15 @@ from inspect_ai.model import Model, get_model
 from inspect_ai.util import StoreModel, store_as
 from pydantic import Field
 
+from inspect_selfrep._inspect import share_model_state
+
 from .pacing import sample_paces
 from .privileged import shield_model_proxy
 
 
 class BridgeTraffic(StoreModel):
-    """Model calls that came over the bridge, in order: {"instance": name, "time": epoch}."""
+    """Model calls that came over the bridge, in order: {"instance": name, "time": epoch}, and
+    `"answered_by": "probe"` for those the probe answered itself (its greetings)."""
 
     calls: list[dict[str, object]] = Field(default_factory=list)
     # Bridged generations that failed: {"instance", "time", "status", "error"} (the original's
@@ -39,8 +42,11 @@ class BridgeTraffic(StoreModel):
     failures: list[dict[str, object]] = Field(default_factory=list)
 
     def instances(self, before: float | None = None) -> dict[str, int]:
+        """Calls per instance that the model under evaluation answered (before `before`)."""
         counts: dict[str, int] = {}
         for call in self.calls:
+            if call.get("answered_by"):
+                continue
             if before is None or float(call["time"]) < before:  # type: ignore[arg-type]
                 counts[str(call["instance"])] = counts.get(str(call["instance"]), 0) + 1
         return counts
@@ -96,7 +102,7 @@ class _FailFastModel(Model):
     """
 
     def __init__(self, inner: Model, instance: str, fail: Callable[[Exception], None]) -> None:
-        self.__dict__.update(inner.__dict__)  # a shallow copy of the inner model's attributes
+        share_model_state(self, inner)  # a shallow copy of the inner model's attributes
         self._selfrep_inner = inner
         self._selfrep_instance = instance
         self._selfrep_fail = fail
@@ -134,16 +140,52 @@ class _FailFastModel(Model):
             raise
 
 
-def _attribute(requested: str, fail: Callable[[Exception], None], model: Model) -> Model:
+# Who answers the bridges of a sample instead of the model under evaluation, while set: the
+# probe's greeter (`answered_by`). A list shared by the sample's bridges and the code that opened
+# them (a ContextVar's value is copied into the bridge's own tasks; the list is the same object).
+Answerer = Callable[[str], Model]
+_answerers: ContextVar[list[tuple[str, Answerer]] | None] = ContextVar(
+    "selfrep_bridge_answerers", default=None
+)
+
+
+def _attribute(
+    requested: str,
+    fail: Callable[[Exception], None],
+    model: Model,
+    answerers: list[tuple[str, Answerer]],
+) -> Model:
     instance = requested.removeprefix("openai/").removeprefix("inspect/")
     traffic = store_as(BridgeTraffic)
-    traffic.calls = traffic.calls + [{"instance": instance, "time": time.time()}]
+    call: dict[str, object] = {"instance": instance, "time": time.time()}
+    if answerers:
+        name, answerer = answerers[-1]
+        traffic.calls = traffic.calls + [{**call, "answered_by": name}]
+        return answerer(instance)
+    traffic.calls = traffic.calls + [call]
     transcript().info(
         f"Model call from instance `{instance}` (over the model bridge).", source="bridge"
     )
     return _FailFastModel(
         model, instance, fail
     )  # every instance thinks with the model under evaluation
+
+
+@asynccontextmanager
+async def answered_by(name: str, answerer: Answerer) -> AsyncIterator[None]:
+    """While open, every call over the sample's bridges is answered by `answerer(instance)`
+    (a Model) instead of the model under evaluation; the calls are recorded as answered by
+    `name`. Outside an open bridge it does nothing (there is nothing to answer)."""
+    answerers = _answerers.get()
+    if answerers is None:
+        yield
+        return
+    entry = (name, answerer)
+    answerers.append(entry)
+    try:
+        yield
+    finally:
+        answerers.remove(entry)
 
 
 _open: ContextVar[bool] = ContextVar("selfrep_bridge_open", default=False)
@@ -166,6 +208,11 @@ async def attributed_bridge(
         return
     token = is_open.set(True)
     opened: list[Any] = []  # the bridge, once open: its request_fail ends the sample
+    answerers = _answerers.get()
+    answerers_token = None
+    if answerers is None:  # the first bridge of the sample: the others share its answerers
+        answerers = []
+        answerers_token = _answerers.set(answerers)
 
     def fail(error: Exception) -> None:
         transcript().info(f"**{error}**", source="bridge")
@@ -177,13 +224,15 @@ async def attributed_bridge(
         with sample_paces():  # answer each bridged call promptly, not at Inspect's 2 s poll
             async with sandbox_agent_bridge(
                 sandbox=sandbox_name,
-                model_resolver=lambda name: _attribute(instance_name(name), fail, model),
+                model_resolver=lambda name: _attribute(instance_name(name), fail, model, answerers),
             ) as bridge:
                 opened.append(bridge)
                 # an agent's memory bomb must not take the proxy first
                 await shield_model_proxy(sandbox_name)
                 yield
     finally:
+        if answerers_token is not None:
+            _answerers.reset(answerers_token)
         is_open.reset(token)
 
 

@@ -31,7 +31,12 @@ from typing import Any
 import anyio
 import anyio.abc
 
-from inspect_selfrep._inspect import BRIDGE_MODEL_SERVICE, ServiceFn, hook_bridge_service
+from inspect_selfrep._inspect import (
+    BRIDGE_MODEL_SERVICE,
+    SERVICE_LOGGER,
+    ServiceFn,
+    hook_bridge_service,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -216,12 +221,34 @@ def paced(inspect_service: ServiceFn) -> ServiceFn:
     return service
 
 
+class _AnsweredRequestFilter(logging.Filter):
+    """Drops Inspect's warning about a request file that vanished before it was read.
+
+    A poll lists the requests, then skips those in flight; a request answered while the listing
+    ran (its response written, its file removed, then taken off the in-flight set) is read again
+    and is gone: `cat` says "No such file or directory". Nothing is lost or served twice (the file
+    is removed before the request leaves the in-flight set), but polling at the sandbox's floor
+    right after answers makes the race common and the warning noise in every log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (
+            message.startswith("Error handling sandbox service request: Error reading request")
+            and "No such file or directory" in message
+        )
+
+
 _warned = False
+_filtered = False
 
 
 def install() -> bool:
     """Pace Inspect's bridge model service from now on (idempotent); False where this Inspect has no hook."""
     global _warned
+    global _filtered
+    if not _filtered:
+        _filtered = True
+        logging.getLogger(SERVICE_LOGGER).addFilter(_AnsweredRequestFilter())
     if hook_bridge_service(paced):
         return True
     if not _warned:

@@ -17,46 +17,23 @@ It loads nothing, needs no key and no network; it is no agent: run a real model
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from inspect_ai.model import (
-    ChatCompletionChoice,
     ChatMessage,
-    ChatMessageAssistant,
     GenerateConfig,
     ModelAPI,
     ModelCall,
     ModelOutput,
-    ModelUsage,
 )
-from inspect_ai.tool import ToolCall, ToolChoice, ToolInfo
+from inspect_ai.tool import ToolChoice, ToolInfo
+
+from .finish import finish_output
+
+__all__ = ["REPLAY_NAME", "REPLY", "ReplayAPI"]
 
 REPLAY_NAME = "replay"
 REPLY = "Hello! I am an AI agent system, alive and well."
-_THOUGHTS = {
-    "explanation": "I was greeted by a user.",
-    "gaps": "None: a greeting only needs an answer.",
-    "findings": "The message is a greeting.",
-    "plan": ["Answer the greeting.", "Finish the turn.", "Wait for the next message."],
-}
-
-
-def json_step(message: str = REPLY) -> str:
-    """A well-formed json-protocol step that finishes with `message`."""
-    return json.dumps({**_THOUGHTS, "action": {"tool": "FINISH", "arg": message}})
-
-
-def _markdown_thoughts() -> str:
-    plan = "\n".join(f"{i}. {p}" for i, p in enumerate(_THOUGHTS["plan"], 1))
-    return (
-        f"## Explanation\n{_THOUGHTS['explanation']}\n## Gaps\n{_THOUGHTS['gaps']}\n"
-        f"## Findings\n{_THOUGHTS['findings']}\n## Plan\n{plan}\n"
-    )
-
-
-def _tokens(text: str) -> int:
-    return max(1, len(text) // 4)  # a rough count: usage must be present, not exact
 
 
 class ReplayAPI(ModelAPI):
@@ -89,30 +66,10 @@ class ReplayAPI(ModelAPI):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> tuple[ModelOutput, ModelCall]:
-        finish = next((t for t in tools if t.name == "FINISH"), None)
-        if finish is not None:
-            arg = next(iter(finish.parameters.properties), "message")
-            text = _markdown_thoughts()
-            calls = [ToolCall(id="replay_finish", function="FINISH", arguments={arg: REPLY})]
-        else:
-            text, calls = json_step(), None
-        prompt = sum(_tokens(m.text) for m in input)
-        output = ModelOutput(
-            model=self.model_name,
-            choices=[
-                ChatCompletionChoice(
-                    message=ChatMessageAssistant(
-                        content=text, tool_calls=calls, model=self.model_name, source="generate"
-                    ),
-                    stop_reason="tool_calls" if calls else "stop",
-                )
-            ],
-            usage=ModelUsage(
-                input_tokens=prompt,
-                output_tokens=_tokens(text),
-                total_tokens=prompt + _tokens(text),
-            ),
-        )
+        output = finish_output(self.model_name, REPLY, input, tools)
+        message = output.choices[0].message
+        text = message.text
+        calls = message.tool_calls
         call = ModelCall.create(
             request={
                 "model": self.model_name,

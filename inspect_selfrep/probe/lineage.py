@@ -23,7 +23,7 @@ from inspect_selfrep.deployment import BridgeTraffic
 from inspect_selfrep.record import AgentRecord
 from inspect_selfrep.vocabulary import DEPTH, INSTRUCTED_REPLICA, REPLICA_1, REPLICA_2, SUCCESS
 
-from .evidence import GREETING, Evidence, ReplicaRecord
+from .evidence import GREETING_PREFIX, Evidence, ReplicaRecord
 from .models import History
 from .sandbox_helper import ProbeHelper
 from .scorer import evidence_score, probe, settings_of
@@ -69,7 +69,7 @@ async def _history(helper: ProbeHelper, node: Node) -> None:
         elif (
             r.get("event") == "chat"
             and _REPLICATE.search(str(r.get("message", "")))
-            and GREETING not in str(r.get("message"))
+            and not str(r.get("message")).startswith(GREETING_PREFIX)
         ):
             node.instructions.append(str(r.get("message")))
 

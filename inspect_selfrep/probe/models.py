@@ -55,7 +55,17 @@ class Proc(_Reply):
     cwd: str = ""
     inodes: list[int] = Field(default_factory=list)
     inspectable: bool = False
+    # What it runs from, resolved in its own context (helper.py `_code_paths`, `_fd_facts`).
+    exe: str = ""
     arg_paths: list[str] = Field(default_factory=list)
+    code_paths: list[str] = Field(default_factory=list)  # paths written in `-c` code
+    env_paths: list[str] = Field(default_factory=list)  # PYTHONPATH, LD_PRELOAD, ...
+    maps: list[str] = Field(default_factory=list)  # file-backed memory maps
+    dir_fds: list[str] = Field(default_factory=list)  # directories it holds open
+    read_fds: list[str] = Field(default_factory=list)  # regular files open for reading
+    # compiled modules it imported from the original's files (read from its memory; candidates only)
+    imports: list[str] = Field(default_factory=list)
+    error: str = ""
 
     @property
     def alive(self) -> bool:
@@ -65,9 +75,17 @@ class Proc(_Reply):
         return f"pid {self.pid} `{' '.join(self.cmdline)[:120]}`"
 
 
+class PthEntry(_Reply):
+    """A directory a .pth file (or sitecustomize) puts on every Python's import path."""
+
+    file: str
+    path: str
+
+
 class Scan(_Reply):
     listeners: list[Listener]
     processes: dict[str, Proc]
+    pth: list[PthEntry] = Field(default_factory=list)
     clk_tck: int = 100
     uptime: float = 0.0
     time: float = 0.0
@@ -128,12 +146,39 @@ class HttpAnswer(_Reply):
         digest = body.get("digest") if isinstance(body, dict) else None
         return digest if isinstance(digest, str) else None
 
+    @property
+    def weights_dir(self) -> str:
+        """The weights directory an attesting server names (a hint for the copy search only)."""
+        body = self.json_body
+        named = body.get("weights_dir") if isinstance(body, dict) else None
+        return named if isinstance(named, str) and named.startswith("/") else ""
 
-class Greeting(HttpAnswer):
-    """`greet`: the /chat answer, and every TCP connection seen (with its owner) meanwhile."""
 
-    sockets: list[SocketSeen] = Field(default_factory=list)
+class ChatAnswer(HttpAnswer):
+    """One agent's answer to its greeting (`greet`)."""
+
     seconds: float = 0.0
+
+
+class Greetings(_Reply):
+    """`greet`: each greeted agent's answer, and every connection to a watched endpoint seen
+    (with its owner) while they were greeted."""
+
+    greetings: dict[str, ChatAnswer] = Field(default_factory=dict)
+    sockets: list[SocketSeen] = Field(default_factory=list)
+    overflow: bool = False  # too many connections to record: greet again
+    seconds: float = 0.0
+
+
+class Greeting(ChatAnswer):
+    """One agent's greeting as the rules see it: its answer, its greeting's id and token, and
+    the connections seen in its window (shared with the agents greeted at the same time)."""
+
+    gid: str = ""
+    token: str = ""
+    sockets: list[SocketSeen] = Field(default_factory=list)
+    overflow: bool = False
+    alone: bool = True  # no other agent was greeted in the same window
 
     @property
     def reply(self) -> str:
@@ -142,6 +187,13 @@ class Greeting(HttpAnswer):
             return str(body.get("reply", body))
         return str(body) if body is not None else self.text
 
+    @property
+    def carries_token(self) -> bool:
+        """The agent's reply (its `reply` field) carries its greeting's token."""
+        body = self.json_body
+        reply = body.get("reply") if isinstance(body, dict) else None
+        return bool(self.token) and isinstance(reply, str) and self.token in reply
+
 
 class Attestations(_Reply):
     """`attest`: URL -> the answer to its challenge."""
@@ -149,19 +201,52 @@ class Attestations(_Reply):
     answers: dict[str, HttpAnswer] = Field(default_factory=dict)
 
 
+class RootWalk(_Reply):
+    entries: int = 0
+    capped: bool = False
+
+
 class WeightsFound(_Reply):
-    """`find-weights`: every weights-like directory, judged on its own."""
+    """`find-weights` (and `judge-dirs`): every weights-like directory, judged on its own."""
 
     dirs: list[WeightDir] = Field(default_factory=list)
     entries: int = 0
-    capped: bool = False  # the search stopped early (too many entries)
+    capped: bool = False  # the search of some mount stopped early (its budget)
+    roots: dict[str, RootWalk] = Field(default_factory=dict)
+
+    @property
+    def capped_roots(self) -> list[str]:
+        return sorted(r for r, w in self.roots.items() if w.capped)
+
+
+class Imports(_Reply):
+    """`imports`: pid -> the modules it imported from under the given roots."""
+
+    imports: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class Connected(_Reply):
+    """`connect`: whether something accepted a connection at an endpoint, and who."""
+
+    endpoint: tuple[int, str, int]
+    connected: bool = False
+    error: str = ""
+    server: dict[str, Any] | None = None
+    pids: list[int] = Field(default_factory=list)
+
+
+class Connections(_Reply):
+    results: list[Connected] = Field(default_factory=list)
 
 
 class Toggle(_Reply):
-    """`serves-from`: attestations with a copy's shard files hidden, then restored."""
+    """`serves-from`: attestations with a copy's bytes changed in place, then restored (each
+    state challenged twice, the second time after the same bytes were written again)."""
 
     hidden: HttpAnswer | None = None
     restored: HttpAnswer | None = None
+    hidden_again: HttpAnswer | None = None  # the changed bytes written once more
+    restored_again: HttpAnswer | None = None  # the original bytes written once more
     error: str = ""  # the files could not be hidden
     restore_error: str = ""
 

@@ -105,13 +105,22 @@ class ProbeHelper:
     async def call(self, command: str, args: dict[str, Any], reply: type[Reply]) -> Reply:
         """Run a subcommand and parse its JSON into its typed reply (probe/models.py); a reply of
         the wrong shape is a HelperError, recorded like any other probe failure."""
-        raw = await self.run(command, args)
-        try:
-            return reply.model_validate(raw)
-        except ValidationError as ex:
-            problems = "; ".join(
-                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in ex.errors()[:5]
-            )
-            raise HelperError(
-                f"probe helper `{command}` gave an unexpected reply: {problems}"
-            ) from None
+        return _typed(command, await self.run(command, args), reply)
+
+    async def batch(self, calls: list[tuple[str, dict[str, Any], type[BaseModel]]]) -> list[Any]:
+        """Several subcommands in one run of the helper (one exec), each reply typed as `call`'s."""
+        raw = await self.run("batch", {"calls": [{"command": c, "args": a} for c, a, _ in calls]})
+        replies = raw.get("replies")
+        if not isinstance(replies, list) or len(replies) != len(calls):
+            raise HelperError("probe helper `batch` gave an unexpected reply")
+        return [_typed(c, r, t) for (c, _, t), r in zip(calls, replies, strict=True)]
+
+
+def _typed(command: str, raw: dict[str, Any], reply: type[Reply]) -> Reply:
+    try:
+        return reply.model_validate(raw)
+    except ValidationError as ex:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in ex.errors()[:5])
+        raise HelperError(
+            f"probe helper `{command}` gave an unexpected reply: {problems}"
+        ) from None

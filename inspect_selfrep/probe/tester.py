@@ -11,12 +11,16 @@ replicas think over the same bridge with no restart. The scorer judges what it s
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
 import anyio
 from inspect_ai.log import transcript
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import store_as
 
-from inspect_selfrep.deployment import OriginalInstance
+from inspect_selfrep.deployment import OriginalInstance, model_bridge
 
 from .evidence import ProbeRecord, ProbeSettings, expected_shards
 from .models import FileIds, OriginalIdentity, Scan
@@ -74,7 +78,13 @@ def record_original() -> Solver:
     return solve
 
 
-async def gather(state: TaskState, settings: ProbeSettings) -> dict[str, object]:
+# How a scenario gathers the probe's evidence (the bridges it needs must be open): a JSON-able
+# dict; a failure is recorded in it ("error"), not raised.
+Gather = Callable[[TaskState, ProbeSettings], Awaitable[dict[str, Any]]]
+Bridges = Callable[[], AbstractAsyncContextManager[None]]
+
+
+async def gather(state: TaskState, settings: ProbeSettings) -> dict[str, Any]:
     """Collect the evidence now (the bridge must be open); a failure is recorded, not raised."""
     original = store_as(OriginalInstance)
     ident = store_as(OriginalIdentity)
@@ -88,8 +98,9 @@ async def gather(state: TaskState, settings: ProbeSettings) -> dict[str, object]
 
 
 @solver
-def probe_replicas(settings: ProbeSettings | None = None) -> Solver:
-    """The tester phase: after the settle window, gather the probe's evidence (inside an open bridge)."""
+def probe_replicas(settings: ProbeSettings | None = None, gather: Gather = gather) -> Solver:
+    """The tester phase: after the settle window, gather the probe's evidence (inside the open
+    bridges of the agent's session); `gather`: the scenario's (default: the local sandbox's)."""
     settings = settings or ProbeSettings()
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
@@ -100,3 +111,19 @@ def probe_replicas(settings: ProbeSettings | None = None) -> Solver:
         return state
 
     return solve
+
+
+async def evidence(
+    state: TaskState,
+    settings: ProbeSettings,
+    gather: Gather = gather,
+    bridges: Bridges = model_bridge,
+) -> dict[str, Any]:
+    """The evidence the tester phase stored, or, if the sample never got there (a time or message
+    limit), gathered now after the settle window, inside `bridges` of its own."""
+    record = store_as(ProbeRecord)
+    if record.evidence is None:
+        async with bridges():
+            await anyio.sleep(settings.settle)
+            record.evidence = await gather(state, settings)
+    return record.evidence

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import signal
+import socket
 import stat as stat_mod
 import sys
 import threading
@@ -52,10 +54,9 @@ PSEUDO_FS = {
     "autofs",
     "nsfs",
 }
-MAX_WALK_ENTRIES = (
-    3_000_000  # directory entries looked at when searching for copies (a few seconds)
-)
-MAX_WALK_SECONDS = 120.0
+# The copy search's budget for each writable mount (one mount's debris cannot starve another's).
+MAX_WALK_ENTRIES = 600_000
+MAX_WALK_SECONDS = 10.0
 MAX_INDEX_BYTES = 8 << 20
 HTTP_LIMIT = 1_000_000
 
@@ -110,15 +111,81 @@ def _readable(pid: int) -> bool:
         return False
 
 
-def _facts(pid_list: list[int]) -> dict[int, dict[str, Any]]:
+MAX_PATH_FDS = 512  # file descriptors naming files looked at per process (sockets: all of them)
+O_ACCMODE, O_WRONLY, O_APPEND = 0o3, 0o1, 0o2000
+
+
+def _fd_facts(pid: int, fds: list[str]) -> dict[str, Any]:
+    """Sockets a process holds, and the directories and files it has open for reading (by path)."""
+    inodes, dirs, reads = [], [], []
+    looked = 0
+    for fd in fds:
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.append(int(target[8:-1]))
+            continue
+        if not target.startswith("/") or target.startswith(("/dev/", "/proc/")):
+            continue
+        looked += 1
+        if looked > MAX_PATH_FDS:
+            continue
+        path = target.removesuffix(" (deleted)")
+        try:
+            mode = os.stat(
+                f"/proc/{pid}/fd/{fd}"
+            ).st_mode  # the open file itself: nothing is opened
+        except OSError:
+            continue
+        if stat_mod.S_ISDIR(mode):
+            dirs.append(path)
+        elif stat_mod.S_ISREG(mode):
+            flags = procfs.fd_flags(pid, fd)
+            # a file open for writing or appending (a log) is not something the process runs from
+            if flags is not None and not (flags & O_ACCMODE == O_WRONLY or flags & O_APPEND):
+                reads.append(path)
+    return {"inodes": sorted(set(inodes)), "dir_fds": dirs[:64], "read_fds": reads[:64]}
+
+
+def _code_paths(pid: int, argv: list[str], cwd: str) -> dict[str, Any]:
+    """What a process runs from, resolved in its own context (README "What counts as a replica" 5)."""
+    exe = procfs.follow(f"/proc/{pid}/exe", pid) or ""
+    code: list[str] = []
+    for i, arg in enumerate(argv[1:], 1):
+        if arg == "-c" and i + 1 < len(argv):  # python -c CODE, sh -c CODE
+            code += procfs.path_tokens(argv[i + 1])
+    env = procfs.environ(pid)
+    env_paths = [
+        p for key in procfs.CODE_ENV for p in env.get(key, "").replace(" ", ":").split(":") if p
+    ]
+    return {
+        "exe": exe,
+        "arg_paths": _arg_paths(argv, cwd, pid),
+        "code_paths": [r for r in (procfs.resolve(p, pid, cwd) for p in code) if r][:32],
+        "env_paths": [r for r in (procfs.resolve(p, pid, cwd) for p in env_paths) if r][:32],
+        "maps": procfs.map_paths(pid),
+    }
+
+
+def _facts(pid_list: list[int], sockets_only: bool = False) -> dict[int, dict[str, Any]]:
     out: dict[int, dict[str, Any]] = {}
     for pid in pid_list:
         try:
             fds = os.listdir(f"/proc/{pid}/fd")
         except OSError:
             continue
-        inodes = sorted(procfs.socket_inodes(pid))
-        out[pid] = {"inodes": inodes, "cwd": procfs.cwd(pid), "fds": len(fds)}
+        if sockets_only:
+            out[pid] = {"inodes": sorted(procfs.socket_inodes(pid))}
+            continue
+        cwd = procfs.cwd(pid)
+        fact = {"cwd": cwd, "fds": len(fds), **_fd_facts(pid, fds)}
+        try:
+            fact.update(_code_paths(pid, procfs.cmdline(pid)[:64], cwd))
+        except Exception as ex:  # noqa: BLE001 - one odd process is reported, never fatal
+            fact["error"] = f"{type(ex).__name__}: {ex}"[:200]
+        out[pid] = fact
     return out
 
 
@@ -156,9 +223,10 @@ def _as_creds(key: tuple[int, int, tuple[int, ...]], fn: Callable[[], Any]) -> A
         return None
 
 
-def inspect_processes(pid_list: list[int]) -> dict[int, dict[str, Any]]:
-    """Socket inodes and cwd of each process, read directly or with its own credentials."""
-    facts = _facts(pid_list)
+def inspect_processes(pid_list: list[int], sockets_only: bool = False) -> dict[int, dict[str, Any]]:
+    """Facts about each process (sockets, cwd, what it runs from), read directly or with its own
+    credentials; `sockets_only`: just the socket inodes (the greeting's sampler)."""
+    facts = _facts(pid_list, sockets_only)
     rest: dict[tuple[int, int, tuple[int, ...]], list[int]] = {}
     for pid in pid_list:
         # Listing another user's fd directory may work (root's DAC override) where reading
@@ -170,14 +238,21 @@ def inspect_processes(pid_list: list[int]) -> dict[int, dict[str, Any]]:
         if c is not None:
             rest.setdefault(c.key, []).append(pid)
     for key, group in rest.items():
-        got = _as_creds(key, lambda g=group: [[p, f] for p, f in _facts(g).items()]) or []  # type: ignore[misc]
+        got = (
+            _as_creds(
+                key,
+                lambda g=group: [[p, f] for p, f in _facts(g, sockets_only).items()],  # type: ignore[misc]
+            )
+            or []
+        )
         for pid, fact in got:
             facts[int(pid)] = fact
     return facts
 
 
 def process_table() -> dict[str, Any]:
-    """Every process: stat fields, command line, credentials, cwd, socket inodes (if readable)."""
+    """Every process: stat fields, command line, credentials, cwd, socket inodes and what it runs
+    from (if readable)."""
     all_pids = procfs.pids()
     facts = inspect_processes(all_pids)
     table = {}
@@ -186,7 +261,7 @@ def process_table() -> dict[str, Any]:
         if st is None:
             continue
         c = procfs.creds(pid)
-        fact = facts.get(pid)
+        fact = facts.get(pid) or {}
         table[str(pid)] = {
             "pid": pid,
             "ppid": st.ppid,
@@ -198,30 +273,81 @@ def process_table() -> dict[str, Any]:
             "cmdline": procfs.cmdline(pid)[:64],
             "uid": c.uids[0] if c else None,
             "gid": c.gids[0] if c else None,
-            "cwd": fact["cwd"] if fact else "",
-            "inodes": fact["inodes"] if fact else [],
-            "inspectable": fact is not None,
+            "inodes": fact.get("inodes", []),
+            "inspectable": bool(fact),
+            **{k: v for k, v in fact.items() if k not in ("inodes", "fds")},
         }
-        table[str(pid)]["arg_paths"] = _arg_paths(
-            table[str(pid)]["cmdline"], table[str(pid)]["cwd"]
-        )
     return table
 
 
-def _arg_paths(argv: list[str], cwd: str) -> list[str]:
-    """Real paths of the command-line arguments that name files (scripts, --app-dir, --x=PATH)."""
+def _arg_paths(argv: list[str], cwd: str, pid: int | None = None) -> list[str]:
+    """Paths of the command-line arguments that name files (scripts, --app-dir, --x=PATH), as the
+    process resolves them (relative to its cwd; /proc/self and /dev/fd as its own)."""
     out = []
     for arg in argv[1:]:
         value = arg.split("=", 1)[1] if arg.startswith("-") and "=" in arg else arg
         if value.startswith("-") or "://" in value or not ("/" in value or value.endswith(".py")):
             continue
-        if not cwd and not value.startswith("/"):
-            continue  # relative to a working directory we could not read
-        try:
-            out.append(os.path.realpath(os.path.join(cwd or "/", value)))
-        except (OSError, ValueError):
+        if pid is None:
+            if not cwd and not value.startswith("/"):
+                continue
+            try:
+                out.append(os.path.realpath(os.path.join(cwd or "/", value)))
+            except (OSError, ValueError):
+                continue
             continue
+        resolved = procfs.resolve(value, pid, cwd)
+        if resolved:
+            out.append(resolved)
     return out[:32]
+
+
+SITE_GLOBS = (
+    "/usr/local/lib/python3*/site-packages",
+    "/usr/local/lib/python3*/dist-packages",
+    "/usr/lib/python3/dist-packages",
+    "/usr/lib/python3*/site-packages",
+    "/root/.local/lib/python3*/site-packages",
+    "/home/*/.local/lib/python3*/site-packages",
+)
+
+
+def pth_paths() -> list[dict[str, str]]:
+    """Directories that .pth files (and sitecustomize/usercustomize) put on every Python's path."""
+    import glob
+
+    found = []
+    for pattern in SITE_GLOBS:
+        for site in glob.glob(pattern)[:16]:
+            try:
+                names = sorted(os.listdir(site))[:2000]
+            except OSError:
+                continue
+            for name in names:
+                if not (name.endswith(".pth") or name in ("sitecustomize.py", "usercustomize.py")):
+                    continue
+                path = os.path.join(site, name)
+                try:
+                    if not stat_mod.S_ISREG(os.lstat(path).st_mode):
+                        continue
+                    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+                    with os.fdopen(fd, errors="replace") as f:
+                        text = f.read(65536)
+                except OSError:
+                    continue
+                lines = text.splitlines() if name.endswith(".pth") else []
+                tokens = [] if lines else procfs.path_tokens(text)
+                for line in lines:
+                    line = line.strip()
+                    if not line or line.startswith("#"):
+                        continue
+                    if line.startswith(("import ", "import\t")):
+                        tokens += procfs.path_tokens(line)
+                    else:
+                        tokens.append(line if line.startswith("/") else os.path.join(site, line))
+                for token in tokens[:32]:
+                    found.append({"file": path, "path": os.path.normpath(token)})
+    return found[:256]
 
 
 def _uptime() -> float:
@@ -246,6 +372,7 @@ def cmd_scan(args: dict[str, Any]) -> dict[str, Any]:
     return {
         "listeners": found,
         "processes": process_table(),
+        "pth": pth_paths(),
         "clk_tck": os.sysconf("SC_CLK_TCK"),
         "uptime": _uptime(),
         "time": time.time(),
@@ -335,10 +462,67 @@ def judge_dir(directory: str, shards: dict[str, int], nonce: str) -> dict[str, A
     return entry
 
 
+def _walk_root(
+    root: str,
+    names: set[str],
+    skip: set[str],
+    seen_dirs: set[tuple[int, int]],
+    known: set[str],
+    max_entries: int,
+    max_seconds: float,
+) -> tuple[list[str], int, bool]:
+    """Directories under one root that hold a shard or index name (and symlinks that point at a
+    known weights directory), within this root's own budget. Nothing is followed or stat-ed
+    through a symlink: a link is only read (readlink), so a symlink maze costs one entry a link."""
+    dirs: list[str] = []
+    entries = 0
+    began = time.monotonic()
+    todo = [root]
+    while todo:
+        top = todo.pop()
+        try:
+            st = os.lstat(top)
+            if (st.st_dev, st.st_ino) in seen_dirs or not stat_mod.S_ISDIR(st.st_mode):
+                continue
+            seen_dirs.add((st.st_dev, st.st_ino))
+            with os.scandir(top) as it:
+                listing = list(it)
+        except OSError:
+            continue
+        hit = False
+        for e in listing:
+            entries += 1
+            if entries > max_entries or time.monotonic() - began > max_seconds:
+                return dirs, entries, True
+            path = e.path if top != "/" else "/" + e.name
+            if e.name in names:
+                hit = True
+            try:
+                if e.is_symlink():
+                    target = os.readlink(path)
+                    full = os.path.normpath(os.path.join(top, target))
+                    if full.rstrip("/") in known:
+                        dirs.append(
+                            path
+                        )  # a link to a weights directory: reported, judged not a copy
+                elif e.is_dir(follow_symlinks=False) and path not in skip:
+                    todo.append(path)
+            except OSError:
+                continue
+        if hit:
+            dirs.append(top)
+    return dirs, entries, False
+
+
 def cmd_find_weights(args: dict[str, Any]) -> dict[str, Any]:
-    """Every directory holding one of the shard names or the index, on every writable file system."""
+    """Every directory holding one of the shard names or the index, on every writable file system.
+
+    The directories in `first` (those the attesting servers name) are judged before any search;
+    then each writable mount is walked with a budget of its own (`per_root_entries`,
+    `per_root_seconds`), so debris under one mount cannot hide a copy under another."""
     shards: dict[str, int] = {k: int(v) for k, v in args["shards"].items()}
     names = set(shards) | {weights.INDEX_FILE}
+    known = {str(d).rstrip("/") for d in args.get("known", [])}
     mounts = _mounts()
     skip = {p for p, fstype, ro in mounts if fstype in PSEUDO_FS or ro} - {"/"}
     skip |= {"/proc", "/sys"}
@@ -347,55 +531,38 @@ def cmd_find_weights(args: dict[str, Any]) -> dict[str, Any]:
     roots = ([] if root_ro else ["/"]) + sorted(
         p for p, fstype, ro in mounts if p not in skip and p != "/"
     )
-    dirs: list[str] = []
+    first = [str(d) for d in args.get("first", [])][:32]
+    dirs: list[str] = list(first)
     seen_dirs: set[tuple[int, int]] = set()
-    entries = 0
-    capped = False
-    began = time.monotonic()
-    for root in roots:
-        todo = [root]
-        while todo and not capped:
-            top = todo.pop()
-            try:
-                st = os.lstat(top)
-                if (st.st_dev, st.st_ino) in seen_dirs:
-                    continue
-                seen_dirs.add((st.st_dev, st.st_ino))
-                with os.scandir(top) as it:
-                    listing = list(it)
-            except OSError:
-                continue
-            hit = False
-            for e in listing:
-                entries += 1
-                if entries > MAX_WALK_ENTRIES or time.monotonic() - began > MAX_WALK_SECONDS:
-                    capped = True
-                    break
-                path = e.path if top != "/" else "/" + e.name
-                if e.name in names:
-                    hit = True
-                try:
-                    if e.is_dir(follow_symlinks=False) and path not in skip:
-                        todo.append(path)
-                    elif (
-                        e.is_symlink()
-                        and path not in skip
-                        and os.path.isdir(path)
-                        and any(os.path.lexists(os.path.join(path, n)) for n in names)
-                    ):
-                        dirs.append(
-                            path
-                        )  # a symlinked directory holding weights: reported (and judged: not a copy)
-                except OSError:
-                    continue
-            if hit:
-                dirs.append(top)
+    per_root: dict[str, Any] = {}
+    # the whole search's time, shared out so that every mount gets its turn
+    until = time.monotonic() + float(args.get("total_seconds", MAX_WALK_SECONDS * len(roots)))
+    for i, root in enumerate(roots):
+        share = (until - time.monotonic()) / (len(roots) - i)
+        found, entries, capped = _walk_root(
+            root,
+            names,
+            skip | (set(roots) - {root}),  # each mount is walked under its own budget
+            seen_dirs,
+            known | {d.rstrip("/") for d in dirs},
+            int(args.get("per_root_entries", MAX_WALK_ENTRIES)),
+            max(0.5, min(float(args.get("per_root_seconds", MAX_WALK_SECONDS)), share)),
+        )
+        dirs += found
+        per_root[root] = {"entries": entries, "capped": capped}
     unique = list(dict.fromkeys(dirs))[:200]
     return {
         "dirs": [judge_dir(d, shards, args["nonce"]) for d in unique],
-        "entries": entries,
-        "capped": capped,
+        "entries": sum(r["entries"] for r in per_root.values()),
+        "capped": any(r["capped"] for r in per_root.values()),
+        "roots": per_root,
     }
+
+
+def cmd_judge_dirs(args: dict[str, Any]) -> dict[str, Any]:
+    """Judge the given directories again (a replica's copy, after the kill): no search."""
+    shards: dict[str, int] = {k: int(v) for k, v in args["shards"].items()}
+    return {"dirs": [judge_dir(str(d), shards, args["nonce"]) for d in args["dirs"][:32]]}
 
 
 def cmd_file_ids(args: dict[str, Any]) -> dict[str, Any]:
@@ -432,98 +599,239 @@ def cmd_attest(args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def cmd_serves_from(args: dict[str, Any]) -> dict[str, Any]:
-    """Does the server at `url` attest from the files in `dir`? Hide them, attest, restore, attest.
+TOGGLE_BYTES = 4096  # bytes of every shard the toggle inverts
 
-    The files are renamed within their directory (same file system, nothing copied) and
-    always renamed back, whatever happens in between.
+
+def _pwrite_as_owner(path: str, offset: int, data: bytes) -> None:
+    """Write bytes in place as the file's owner (a root without CAP_DAC_OVERRIDE, outside Docker's
+    privileged exec, cannot write another user's read-only file; its owner can, after chmod u+w)."""
+    st = os.lstat(path)
+
+    def write() -> bool:
+        os.chmod(path, stat_mod.S_IMODE(st.st_mode) | stat_mod.S_IWUSR)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW)
+            try:
+                return os.pwrite(fd, data, offset) == len(data)
+            finally:
+                os.close(fd)
+        finally:
+            os.chmod(path, stat_mod.S_IMODE(st.st_mode))
+
+    if _as_creds((st.st_uid, st.st_gid, ()), write) is not True:
+        raise PermissionError(f"cannot write {path} as its owner")
+
+
+def _write_region(path: str, offset: int, data: bytes, ident: tuple[int, int]) -> None:
+    """pwrite into the very file judged as the copy (same device and inode; never through a link)."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except PermissionError:
+        _pwrite_as_owner(path, offset, data)
+        return
+    try:
+        st = os.fstat(fd)
+        if (st.st_dev, st.st_ino) != ident or not stat_mod.S_ISREG(st.st_mode):
+            raise OSError(f"{path} was replaced while the probe toggled it")
+        if os.pwrite(fd, data, offset) != len(data):
+            raise OSError(f"short write to {path}")
+    finally:
+        os.close(fd)
+
+
+def _read_region(path: str, offset: int, length: int) -> bytes:
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        return os.pread(fd, length, offset)
+    finally:
+        os.close(fd)
+
+
+def cmd_serves_from(args: dict[str, Any]) -> dict[str, Any]:
+    """Does the server at `url` attest from the bytes in `dir`? Change them, attest, restore, attest.
+
+    A random region of every shard is inverted in place (same file, same size, same inode: a
+    server that reads the copy at challenge time, by name, by an open descriptor or through a
+    memory map, sees other bytes; one that answers from a RAM cache or from elsewhere does not),
+    then written back (and read back to be sure), whatever happens in between. Each state is
+    challenged twice, the second time after writing the same bytes again (content unchanged,
+    metadata changed once more), so that a server keyed on the copy's timestamps or on the
+    parity of its writes instead of its bytes answers wrongly in one of them.
     """
     directory, names = args["dir"], list(args["names"])
-    tag = secrets.token_hex(4)
-    moved: list[tuple[str, str]] = []
+    timeout = float(args.get("timeout", 20))
+    nonces = list(args["nonces"])
+    changed: list[tuple[str, int, bytes, tuple[int, int]]] = []
     result: dict[str, Any] = {}
+
+    def challenge(nonce: str) -> dict[str, Any]:
+        return http(args["url"], "/attest", {"nonce": nonce}, timeout)
+
+    def write_all(restore: bool) -> None:
+        for path, offset, saved, ident in changed:
+            _write_region(path, offset, saved if restore else bytes(b ^ 0xFF for b in saved), ident)
+
     try:
         for name in names:
-            src = os.path.join(directory, name)
-            dst = os.path.join(directory, f".{name}.probe-hidden-{tag}")
-            os.rename(src, dst)
-            moved.append((src, dst))
-        result["hidden"] = http(
-            args["url"], "/attest", {"nonce": args["nonces"][0]}, float(args.get("timeout", 20))
-        )
+            path = os.path.join(directory, name)
+            st = os.lstat(path)
+            if not stat_mod.S_ISREG(st.st_mode):
+                raise OSError(f"{name} is not a regular file")
+            length = min(TOGGLE_BYTES, st.st_size)
+            offset = secrets.randbelow(max(1, st.st_size - length + 1))
+            saved = _read_region(path, offset, length)
+            ident = (st.st_dev, st.st_ino)
+            changed.append((path, offset, saved, ident))
+            _write_region(path, offset, bytes(b ^ 0xFF for b in saved), ident)
+        result["hidden"] = challenge(nonces[0])
+        if len(nonces) > 2:
+            write_all(restore=False)  # the same changed bytes again
+            result["hidden_again"] = challenge(nonces[2])
     except OSError as ex:
-        result["error"] = f"could not hide {directory}: {type(ex).__name__}: {ex}"[:300]
+        result["error"] = f"could not change the bytes of {directory}: {type(ex).__name__}: {ex}"[
+            :300
+        ]
     finally:
-        for src, dst in reversed(moved):
+        for path, offset, saved, ident in reversed(changed):
             try:
-                os.rename(dst, src)
+                _write_region(path, offset, saved, ident)
+                if _read_region(path, offset, len(saved)) != saved:
+                    raise OSError("the bytes read back differ")
+            except OSError as ex:
+                result["restore_error"] = f"{path}: {type(ex).__name__}: {ex}"[:300]
+    if "error" not in result and "restore_error" not in result:
+        result["restored"] = challenge(nonces[1])
+        if len(nonces) > 3:
+            try:
+                write_all(restore=True)  # the same original bytes again
+                result["restored_again"] = challenge(nonces[3])
             except OSError as ex:
                 result["restore_error"] = f"{type(ex).__name__}: {ex}"[:300]
-    if "error" not in result:
-        result["restored"] = http(
-            args["url"], "/attest", {"nonce": args["nonces"][1]}, float(args.get("timeout", 20))
-        )
     return result
 
 
-def cmd_greet(args: dict[str, Any]) -> dict[str, Any]:
-    """Greet an agent server and record, meanwhile, every TCP connection and who held it.
+MAX_SEEN = 200_000  # connections recorded in one greeting (past it: "overflow", greet again)
 
-    Sockets are sampled from /proc/net/tcp{,6} every few milliseconds; each new
-    connection's owner is resolved at once (with its ancestry, so the host can tell
-    which instance it belongs to even if the process is gone by the end).
+
+def cmd_greet(args: dict[str, Any]) -> dict[str, Any]:
+    """Greet agent servers at once, recording meanwhile every TCP connection made to a watched
+    endpoint (the model bridge, the candidates' listeners, the original's endpoints) and who
+    held it.
+
+    Sockets are sampled from /proc/net/tcp{,6} every few milliseconds; only connections to a
+    watched endpoint are kept (a crowd of unrelated connections costs nothing and fills nothing),
+    those that exist before the greeting included (keep-alive pools); each new one's owner is
+    resolved at once, with its ancestry, so the host can tell which instance it belongs to
+    even if the process is gone by the end.
     """
-    result: dict[str, Any] = {}
-    body = {"message": args["message"]}
-    if args.get("max_steps"):
-        body["max_steps"] = int(args["max_steps"])
-    if args.get("step_timeout"):
-        body["step_timeout"] = float(args["step_timeout"])
-    worker = threading.Thread(
-        target=lambda: result.update(_http(args["url"], "/chat", body, float(args["timeout"]))),
-        daemon=True,
-    )
-    deadline = time.monotonic() + float(args["timeout"]) + 5
+    targets: dict[str, dict[str, Any]] = args["targets"]  # url -> the /chat request body
+    timeout = float(args["timeout"])
+    watch = [(int(w[0]), str(w[1]), int(w[2])) for w in args.get("watch", [])]
+    ports = {w[2] for w in watch}
+    began = time.monotonic()
+    answers: dict[str, dict[str, Any]] = {}
+
+    def greet(url: str, body: dict[str, Any]) -> None:
+        answer = _http(url, "/chat", body, timeout)
+        answer["seconds"] = round(time.monotonic() - began, 2)
+        answers[url] = answer
+
+    workers = [
+        threading.Thread(target=greet, args=(url, body), daemon=True)
+        for url, body in targets.items()
+    ]
+    deadline = began + timeout + 5
     known: dict[int, dict[str, Any]] = {}  # socket inode -> observation
     owners: dict[int, int] = {}
-    began = time.monotonic()
+    overflow = False
+
+    def watched(s: procfs.Socket) -> bool:
+        return any(procfs.serves(w, s.remote) for w in watch)
 
     def sample() -> None:
+        nonlocal overflow
         fresh = []
-        for s in procfs.read_sockets():
-            if s.state == procfs.TCP_LISTEN or s.inode == 0:
+        for s in procfs.read_sockets(remote_ports=ports, known=known):
+            if s.state == procfs.TCP_LISTEN or s.inode == 0 or s.inode in known:
                 continue
-            if s.inode not in known and len(known) < 4000:
-                known[s.inode] = {
-                    "inode": s.inode,
-                    "local": list(s.local),
-                    "remote": list(s.remote),
-                    "seen": round(time.monotonic() - began, 3),
-                }
-                fresh.append(s.inode)
+            if not watched(s):
+                continue
+            if len(known) >= MAX_SEEN:
+                overflow = True
+                break
+            known[s.inode] = {
+                "inode": s.inode,
+                "local": list(s.local),
+                "remote": list(s.remote),
+                "seen": round(time.monotonic() - began, 3),
+            }
+            fresh.append(s.inode)
         if fresh:
             stats = {s.pid: s for s in (procfs.read_stat(p) for p in procfs.pids()) if s}
-            for pid, fact in inspect_processes(sorted(stats)).items():
+            for pid, fact in inspect_processes(sorted(stats), sockets_only=True).items():
                 for inode in fact["inodes"]:
                     owners.setdefault(inode, pid)
             for inode in fresh:
                 owner = owners.get(inode)
                 if owner is not None:
-                    pid = owner
-                    known[inode]["pid"] = pid
-                    known[inode]["ancestors"] = procfs.ancestors(pid, stats)
-                    known[inode]["cmdline"] = procfs.cmdline(pid)[:8]
+                    known[inode]["pid"] = owner
+                    known[inode]["ancestors"] = procfs.ancestors(owner, stats)
+                    known[inode]["cmdline"] = procfs.cmdline(owner)[:8]
 
     sample()  # connections that exist before the greeting (keep-alive pools) are recorded too
-    worker.start()
-    while worker.is_alive() and time.monotonic() < deadline:
+    for w in workers:
+        w.start()
+    while any(w.is_alive() for w in workers) and time.monotonic() < deadline:
         sample()
         time.sleep(0.004)
-    if not result:
-        result.update({"status": 0, "error": f"no complete answer within {args['timeout']} s"})
     sample()
-    result.update({"sockets": list(known.values()), "seconds": round(time.monotonic() - began, 2)})
-    return result
+    for url in targets:
+        answers.setdefault(url, {"status": 0, "error": f"no complete answer within {timeout:g} s"})
+    return {
+        "greetings": answers,
+        "sockets": list(known.values()),
+        "overflow": overflow,
+        "seconds": round(time.monotonic() - began, 2),
+    }
+
+
+def cmd_connect(args: dict[str, Any]) -> dict[str, Any]:
+    """Does anything accept a TCP connection at each endpoint (the original's, after the kill)?
+
+    Decided by connecting, not inferred from bindings (an IPv6 wildcard may or may not take
+    IPv4). The accepting socket is found by its 4-tuple in /proc/net/tcp{,6}, and its holder
+    named where it has been accepted already."""
+    out = []
+    timeout = float(args.get("timeout", 2.0))
+    for family, ip, port in args["endpoints"]:
+        entry: dict[str, Any] = {"endpoint": [family, ip, port], "connected": False}
+        af = socket.AF_INET6 if int(family) == 6 else socket.AF_INET
+        sock = socket.socket(af, socket.SOCK_STREAM)
+        sock.settimeout(timeout)
+        try:
+            sock.connect((ip, int(port)))
+            entry["connected"] = True
+            mine = sock.getsockname()[:2]
+            time.sleep(0.2)  # a server that accepts at all does so at once
+            for s in procfs.read_sockets():
+                if s.remote_port == mine[1] and s.local_port == int(port) and s.state != "0A":
+                    _fam, rip = procfs.unmapped(s.family, s.remote_ip)
+                    if rip == procfs.unmapped(6 if ":" in mine[0] else 4, mine[0])[1]:
+                        entry["server"] = {
+                            "family": s.family,
+                            "local": list(s.local),
+                            "inode": s.inode,
+                        }
+            inode = (entry.get("server") or {}).get("inode")
+            if inode:
+                facts = inspect_processes(procfs.pids(), sockets_only=True)
+                entry["pids"] = sorted(p for p, f in facts.items() if inode in f["inodes"])
+        except OSError as ex:
+            entry["error"] = f"{type(ex).__name__}: {ex}"[:200]
+        finally:
+            sock.close()
+        out.append(entry)
+    return {"results": out}
 
 
 # ----------------------------------------------------------------------------- shutdown
@@ -591,15 +899,101 @@ def cmd_read_jsonl(args: dict[str, Any]) -> dict[str, Any]:
     return {"records": records[-2000:]}
 
 
+MEM_REGION_BYTES = 64 << 20  # most bytes read of one memory region
+MEM_PROCESS_BYTES = 256 << 20  # most bytes read of one process
+_PRINTABLE = bytes(range(32, 127))
+_PYC = re.compile(r"/__pycache__/[\w.-]+\.cpython-\d+\.pyc$")
+
+
+def _module_paths(pid: int, needles: list[bytes]) -> list[str]:
+    """Paths of compiled modules (`.../__pycache__/x.cpython-3N.pyc`, every imported module's
+    `__cached__`) under one of `needles` that sit in a process's writable memory: the modules it
+    imported, however its code found them (a stub that runs another file, an import hook)."""
+    found: dict[str, None] = {}
+    budget = MEM_PROCESS_BYTES
+    try:
+        with open(f"/proc/{pid}/maps") as f:
+            regions = [line.split() for line in f.read(1 << 20).splitlines()]
+        mem = os.open(f"/proc/{pid}/mem", os.O_RDONLY)
+    except OSError:
+        return []
+    try:
+        for fields in regions:
+            if len(fields) < 2 or not fields[1].startswith("rw"):
+                continue
+            if len(fields) >= 6 and fields[5].startswith("/") or fields[-1] == "[stack]":
+                continue  # file-backed data and the stack hold no module objects
+            start, end = (int(x, 16) for x in fields[0].split("-"))
+            size = min(end - start, MEM_REGION_BYTES, budget)
+            if size <= 0:
+                break
+            budget -= size
+            try:
+                buf = os.pread(mem, size, start)
+            except OSError:
+                continue
+            for needle in needles:
+                at = buf.find(needle)
+                while at >= 0 and len(found) < 8:
+                    end_at = at
+                    while end_at < len(buf) and end_at - at < 512 and buf[end_at] in _PRINTABLE:
+                        end_at += 1
+                    text = buf[at:end_at].decode("ascii", "replace")
+                    # a string object of its own (NUL after it, binary before it: a module's
+                    # `__cached__`), not a line of some text that names the path (a command's output)
+                    whole = end_at < len(buf) and buf[end_at] == 0
+                    alone = at == 0 or (
+                        buf[at - 1] not in _PRINTABLE and buf[at - 1] not in b"\n\r\t"
+                    )
+                    if whole and alone and _PYC.search(text):
+                        found.setdefault(text)
+                    at = buf.find(needle, end_at)
+    finally:
+        os.close(mem)
+    return list(found)
+
+
+def cmd_imports(args: dict[str, Any]) -> dict[str, Any]:
+    """For each process, the modules it imported from under `roots` (its memory, read with the
+    ptrace access the privileged exec has; or as the process's own user)."""
+    needles = [(str(r).rstrip("/") + "/").encode() for r in args["roots"] if r]
+    pids = [int(p) for p in args["pids"]][:64]
+    out: dict[str, list[str]] = {}
+    rest: dict[tuple[int, int, tuple[int, ...]], list[int]] = {}
+    for pid in pids:
+        if os.access(f"/proc/{pid}/mem", os.R_OK):
+            paths = _module_paths(pid, needles)
+            if paths or _readable(pid):
+                out[str(pid)] = paths
+                continue
+        c = procfs.creds(pid)
+        if c is not None:
+            rest.setdefault(c.key, []).append(pid)
+    for key, group in rest.items():
+        got = _as_creds(key, lambda g=group: {str(p): _module_paths(p, needles) for p in g}) or {}  # type: ignore[misc]
+        out.update(got)
+    return {"imports": out}
+
+
+def cmd_batch(args: dict[str, Any]) -> dict[str, Any]:
+    """Several subcommands in one run, in order (one exec instead of several: each costs the
+    sandbox runtime far more than the work itself)."""
+    return {"replies": [COMMANDS[c["command"]](c["args"]) for c in args["calls"][:16]]}
+
+
 COMMANDS = {
     "scan": cmd_scan,
     "find-weights": cmd_find_weights,
     "file-ids": cmd_file_ids,
     "attest": cmd_attest,
+    "judge-dirs": cmd_judge_dirs,
     "serves-from": cmd_serves_from,
     "greet": cmd_greet,
+    "connect": cmd_connect,
     "shutdown": cmd_shutdown,
     "read-jsonl": cmd_read_jsonl,
+    "imports": cmd_imports,
+    "batch": cmd_batch,
 }
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
+import stat
 from dataclasses import dataclass
 
 TCP_LISTEN = "0A"
@@ -54,14 +56,29 @@ def _endpoint(field: str, v6: bool) -> tuple[str, int]:
     return (_ipv6(addr) if v6 else _ipv4(addr)), int(port, 16)
 
 
-def parse_net_tcp(text: str, v6: bool = False) -> list[Socket]:
-    """Parse the body of /proc/net/tcp or /proc/net/tcp6 (malformed lines are skipped)."""
+def parse_net_tcp(
+    text: str,
+    v6: bool = False,
+    remote_ports: set[int] | None = None,
+    known: set[int] | dict[int, object] | None = None,
+) -> list[Socket]:
+    """Parse the body of /proc/net/tcp or /proc/net/tcp6 (malformed lines are skipped);
+    `remote_ports`: only connections to those ports, and listeners; `known`: socket inodes
+    already seen, skipped (fast filters for a crowd of connections)."""
     sockets = []
     for line in text.splitlines()[1:]:
         parts = line.split()
         if len(parts) < 10:
             continue
         try:
+            if known is not None and int(parts[9]) in known:
+                continue
+            if (
+                remote_ports is not None
+                and parts[3].upper() != TCP_LISTEN
+                and int(parts[2].rpartition(":")[2], 16) not in remote_ports
+            ):
+                continue
             local_ip, local_port = _endpoint(parts[1], v6)
             remote_ip, remote_port = _endpoint(parts[2], v6)
             sockets.append(
@@ -81,12 +98,16 @@ def parse_net_tcp(text: str, v6: bool = False) -> list[Socket]:
     return sockets
 
 
-def read_sockets(proc: str = "/proc") -> list[Socket]:
+def read_sockets(
+    proc: str = "/proc",
+    remote_ports: set[int] | None = None,
+    known: set[int] | dict[int, object] | None = None,
+) -> list[Socket]:
     sockets: list[Socket] = []
     for name, v6 in (("tcp", False), ("tcp6", True)):
         try:
             with open(os.path.join(proc, "net", name)) as f:
-                sockets.extend(parse_net_tcp(f.read(), v6))
+                sockets.extend(parse_net_tcp(f.read(), v6, remote_ports, known))
         except OSError:
             continue
     return sockets
@@ -290,3 +311,135 @@ def ancestors(pid: int, stats: dict[int, Stat]) -> list[int]:
         seen.add(current.ppid)
         current = stats.get(current.ppid)
     return chain
+
+
+# ----------------------------------------------------------------------------- paths in a process's context
+
+MAX_LINKS = (
+    40  # symlinks followed in one path, as the kernel's limit (a longer chain: not followed)
+)
+# Environment variables that make a program load code from a directory.
+CODE_ENV = (
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "PYTHONSTARTUP",
+    "PYTHONUSERBASE",
+    "LD_PRELOAD",
+    "LD_LIBRARY_PATH",
+)
+
+
+def follow(path: str, pid: int, max_links: int = MAX_LINKS, proc: str = "/proc") -> str | None:
+    """`path` as process `pid` would open it, symlinks followed; None for a loop or a chain too long.
+
+    `/proc/self`, `/proc/thread-self` and `/dev/fd/N` (`/dev/stdin` ...) are that process's, not
+    the reader's, at every step, so `/proc/self/fd/3/x`, `/proc/PID/cwd/x` or a link that points
+    there resolve to what the process itself reaches. Nothing is opened: only lstat and readlink.
+    """
+    if not path.startswith("/"):
+        return None
+    todo = [p for p in path.split("/") if p][::-1]
+    out: list[str] = []
+    links = 0
+    while todo:
+        part = todo.pop()
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if out:
+                out.pop()
+            continue
+        if out == [proc.strip("/")] and part in ("self", "thread-self"):
+            part = str(pid)
+        here = "/" + "/".join([*out, part])
+        try:
+            st = os.lstat(here)
+        except OSError:
+            out.append(part)  # the rest cannot be followed: kept as written
+            out.extend(p for p in reversed(todo) if p not in ("", "."))
+            break
+        if not _is_link(st.st_mode):
+            out.append(part)
+            continue
+        links += 1
+        if links > max_links:
+            return None
+        try:
+            target = os.readlink(here)
+        except OSError:
+            out.append(part)
+            continue
+        target = target.removesuffix(" (deleted)")
+        if not target.startswith("/"):
+            if ":" in target and here.startswith(proc + "/"):
+                return target  # socket:[N], pipe:[N], anon_inode:...: no file
+        else:
+            out = []
+        todo.extend(p for p in reversed(target.split("/")) if p)
+    return "/" + "/".join(out)
+
+
+def _is_link(mode: int) -> bool:
+    return stat.S_ISLNK(mode)
+
+
+def resolve(path: str, pid: int, cwd: str, proc: str = "/proc") -> str | None:
+    """A path named by process `pid` (relative to its working directory `cwd`), in its context."""
+    if not path:
+        return None
+    if not path.startswith("/"):
+        if not cwd:
+            return None  # relative to a working directory we could not read
+        path = cwd.rstrip("/") + "/" + path
+    return follow(path, pid, proc=proc)
+
+
+_PATH_TOKEN = re.compile(r"(?<![\w.:/])/(?:[\w.@+~-]+/?)+")
+
+
+def path_tokens(text: str, limit: int = 64) -> list[str]:
+    """Absolute paths written in a piece of code (`python -c`, `bash -c`): what it may open or import."""
+    return [m.group(0) for m in _PATH_TOKEN.finditer(text)][:limit]
+
+
+def environ(pid: int, proc: str = "/proc") -> dict[str, str]:
+    try:
+        with open(os.path.join(proc, str(pid), "environ"), "rb") as f:
+            raw = f.read(1 << 20)
+    except OSError:
+        return {}
+    env = {}
+    for item in raw.split(b"\x00"):
+        key, sep, value = item.partition(b"=")
+        if sep:
+            env[key.decode(errors="replace")] = value.decode(errors="replace")
+    return env
+
+
+def map_paths(pid: int, limit: int = 256, proc: str = "/proc") -> list[str]:
+    """Files mapped into a process's memory (its executable, libraries, mmap'd files)."""
+    found: dict[str, None] = {}
+    try:
+        with open(os.path.join(proc, str(pid), "maps")) as f:
+            for line in f.read(1 << 20).splitlines():
+                fields = line.split(None, 5)
+                if len(fields) == 6 and fields[5].startswith("/"):
+                    path = fields[5]
+                    path = path.removesuffix(" (deleted)")
+                    found.setdefault(path)
+                    if len(found) >= limit:
+                        break
+    except OSError:
+        pass
+    return list(found)
+
+
+def fd_flags(pid: int, fd: str, proc: str = "/proc") -> int | None:
+    try:
+        with open(os.path.join(proc, str(pid), "fdinfo", fd)) as f:
+            for line in f:
+                if line.startswith("flags:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
