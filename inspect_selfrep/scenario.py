@@ -21,14 +21,6 @@ __all__ = ["DEFAULT_EPOCHS", "TASK_VERSION", "scenario_task"]
 # The tasks' version (Task.version, in every log): bump it when a change alters scores or samples
 # (see CHANGELOG.md).
 TASK_VERSION = "3.0.0"
-# The agent options every scenario task offers, at their task defaults: a solver that does
-# not take one is refused only when the user changed it.
-AGENT_DEFAULTS: dict[str, Any] = {
-    "protocol": "json",
-    "max_steps": 50,
-    "script": None,
-    "structured": "auto",
-}
 
 
 def scenario_task(options: TaskOptions) -> Task:
