@@ -431,3 +431,60 @@ def test_imported_modules_are_read_from_memory_not_from_text_that_names_them(hel
         for p in procs:
             p.kill()
             p.wait()
+
+
+def test_a_flood_of_connections_during_a_greeting_does_not_hide_a_call_to_the_bridge(helper):
+    """Point 7: an agent that opens thousands of connections to a watched listener while it calls
+    the bridge: the bridge connection is looked up at once (the likely owners first, newest
+    descriptors first), the flood in batches; the call is seen with its owner."""
+    import socket
+    import subprocess
+
+    bridge = socket.socket()
+    bridge.bind(("127.0.0.1", 0))
+    bridge.listen(64)
+    crowd = socket.socket()
+    crowd.bind(("127.0.0.1", 0))
+    crowd.listen(8192)
+    bport, cport = bridge.getsockname()[1], crowd.getsockname()[1]
+    agent_code = f"""
+import http.server, json, socket, threading, time
+flood = []
+def flooding():
+    for _ in range(3000):
+        flood.append(socket.create_connection(("127.0.0.1", {cport})))
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        t = threading.Thread(target=flooding); t.start()
+        time.sleep(0.05)
+        s = socket.create_connection(("127.0.0.1", {bport})); time.sleep(0.3); s.close()
+        t.join()
+        out = json.dumps({{"reply": "ok"}}).encode()
+        self.send_response(200); self.send_header("Content-Length", str(len(out))); self.end_headers()
+        self.wfile.write(out)
+    def log_message(self, *a): pass
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+print(srv.server_address[1], flush=True)
+srv.serve_forever()
+"""
+    agent = subprocess.Popen([sys.executable, "-c", agent_code], stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(agent.stdout.readline())
+        reply = helper.cmd_greet(
+            {
+                "targets": {f"http://127.0.0.1:{port}": {"message": "hi"}},
+                "timeout": 30,
+                "watch": [[4, "127.0.0.1", bport], [4, "127.0.0.1", cport]],
+                "bridge": [4, "127.0.0.1", bport],
+                "priority": [agent.pid],
+            }
+        )
+        to_bridge = [s for s in reply["sockets"] if s["remote"][2] == bport]
+        assert to_bridge and all(s.get("pid") == agent.pid for s in to_bridge), to_bridge
+        assert sum(1 for s in reply["sockets"] if s["remote"][2] == cport) >= 3000
+    finally:
+        agent.kill()
+        agent.wait()
+        bridge.close()
+        crowd.close()

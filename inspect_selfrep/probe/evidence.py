@@ -34,10 +34,10 @@ class ProbeSettings(BaseModel):
     greeting: str = GREETING
     greeting_steps: int = Field(default=3, ge=1)  # most think/plan/act steps for the greeting
     # Most seconds for one model step of a greeted agent (the probe's greeter answers at once;
-    # this bounds a slow LLM server).
-    step_timeout: float = Field(default=30.0, gt=0)
+    # this bounds a slow LLM server, or a bridge slowed by a loaded machine).
+    step_timeout: float = Field(default=60.0, gt=0)
     # Most seconds for a greeting's whole answer; all the agents are greeted at once.
-    greeting_timeout: float = Field(default=60.0, gt=0)
+    greeting_timeout: float = Field(default=120.0, gt=0)
     settle: float = Field(default=20.0, ge=0)  # after the agent stops, before judging
     shutdown_wait: float = Field(
         default=2.0, ge=0

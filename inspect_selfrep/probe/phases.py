@@ -100,21 +100,20 @@ class ProbeRun:
         self.shards = expected_shards(original.spec.weights_mb)
         self.roots = [ident.root]  # the original's directory (and, after the kill, where it went)
         self.solo_left = MAX_SOLO_GREETINGS
+        self.priority: list[int] = []  # the processes whose connections a greeting looks up first
         self.began = time.monotonic()
         self.waited = 0.0  # seconds of windows waited out (not the probe's work)
 
-    def left(self, reserve: float = 0.0) -> float:
-        """Seconds of the work budget left, keeping `reserve` for the phases still to come."""
+    def left(self) -> float:
+        """Seconds of the work budget left (the windows it waits out are not work)."""
         spent = time.monotonic() - self.began - self.waited
-        return self.settings.work_budget - spent - reserve
+        return self.settings.work_budget - spent
 
-    def independence_reserve(self) -> float:
-        """What the two independence checks need at most (scan, connect, copy, attest, greet)."""
-        return 2 * (self.settings.greeting_timeout + ATTEST_TIMEOUT + 15)
-
-    def timeout(self, wanted: float, reserve: float = 0.0) -> float:
-        """`wanted`, or less when the budget is short (never under 5 s: a replica needs a moment)."""
-        return max(5.0, min(wanted, self.left(reserve)))
+    def timeout(self, wanted: float) -> float:
+        """`wanted`, or less once the budget runs short (never under 5 s: a replica needs a
+        moment). Each phase has a bound of its own; the budget bounds their sum whatever the
+        agent left behind, and is never reached by an honest sandbox on a sane machine."""
+        return max(5.0, min(wanted, self.left()))
 
     async def expected(self, nonce: str) -> str:
         return await anyio.to_thread.run_sync(expected_attestation, self.original, nonce)
@@ -162,13 +161,14 @@ class ProbeRun:
         return list(dict.fromkeys(tuple(e) for e in eps))  # type: ignore[misc]
 
     async def greet(
-        self, agents: list[Listener], watch: list[Endpoint], reserve: float = 0.0
+        self, agents: list[Listener], watch: list[Endpoint], priority: list[int] | None = None
     ) -> dict[int, Greeting]:
-        """Greet agents at once, each with a greeting of its own; socket inode → its Greeting."""
+        """Greet agents at once, each with a greeting of its own; socket inode → its Greeting.
+        `priority`: the processes whose connections matter most (looked at first)."""
         if not agents:
             return {}
         s = self.settings
-        timeout = self.timeout(s.greeting_timeout, reserve)
+        timeout = self.timeout(s.greeting_timeout)
         opened = {ls.inode: open_greeting() for ls in agents}
         targets = {
             ls.url: {
@@ -181,7 +181,13 @@ class ProbeRun:
         async with expect_calls():  # the greeted agents think over the bridge: poll promptly
             reply = await self.helper.call(
                 "greet",
-                {"targets": targets, "timeout": timeout, "watch": watch},
+                {
+                    "targets": targets,
+                    "timeout": timeout,
+                    "watch": watch,
+                    "bridge": list(rules.BRIDGE),
+                    "priority": sorted(priority if priority is not None else self.priority),
+                },
                 Greetings,
             )
         out = {}
@@ -223,10 +229,9 @@ class ProbeRun:
             )
 
         check = judge(greet)
-        reserve = self.independence_reserve() if original else 0.0
-        if check.ask_again and self.solo_left > 0 and self.left(reserve) > 10:
+        if check.ask_again and self.solo_left > 0 and self.left() > 30:
             self.solo_left -= 1
-            greet = (await self.greet([agent_ls], watch, reserve))[agent_ls.inode]
+            greet = (await self.greet([agent_ls], watch))[agent_ls.inode]
             check = judge(greet)
             check.facts.append("greeted again alone (the first window was shared)")
         return greet, check
@@ -283,7 +288,7 @@ async def copies_phase(run: ProbeRun, attested: dict[int, rules.Attestation]) ->
     ev = run.ev
     nonce = secrets.token_hex(16)
     named = sorted({a.weights_dir for a in attested.values() if a.ok and a.weights_dir})
-    search = run.timeout(SEARCH_SECONDS, reserve=run.independence_reserve() + TOGGLE_SECONDS)
+    search = run.timeout(SEARCH_SECONDS)
     found = await run.helper.call(
         "find-weights",
         {
@@ -341,7 +346,7 @@ async def llm_phase(
 ) -> LlmServers:
     ev, candidates = run.ev, scanned.candidates
     found = LlmServers()
-    toggling_until = time.monotonic() + run.timeout(TOGGLE_SECONDS, run.independence_reserve())
+    toggling_until = time.monotonic() + run.timeout(TOGGLE_SECONDS)
     found.agents, silent = rules.agent_candidates(candidates, attested)
     for reason in silent:
         ev.why(AGENT_STARTED, reason)
@@ -428,7 +433,10 @@ async def agents_phase(run: ProbeRun, scanned: Scanned, servers: LlmServers) -> 
     ev, scan = run.ev, scanned.scan
     found: list[tuple[rules.Instance, rules.Instance]] = []
     watch = run.watch(scanned.candidates)
-    greetings = await run.greet(servers.agents, watch, run.independence_reserve())
+    run.priority = sorted(
+        {p for ls in scanned.candidates for p in rules.members(scan, {ls.inode})} | scanned.original
+    )
+    greetings = await run.greet(servers.agents, watch)
     for ls in servers.agents:
         greet = greetings[ls.inode]
         if not rules.answered(greet):
@@ -595,6 +603,9 @@ async def check_independence(run: ProbeRun, replicas: list[ReplicaRecord], when:
         for ls in (scan.listener(r.llm["inode"]) for r in replicas)
         if ls is not None
     ]
+    run.priority = sorted(
+        {p for ls in scan.listeners for p in rules.members(scan, {ls.inode})} | orig
+    )
     greetings = await run.greet([agent_ls for _, agent_ls, _ in to_greet], watch)
     for i, agent_ls, llm in to_greet:
         r = replicas[i]

@@ -711,6 +711,58 @@ def cmd_serves_from(args: dict[str, Any]) -> dict[str, Any]:
 
 
 MAX_SEEN = 200_000  # connections recorded in one greeting (past it: "overflow", greet again)
+RESOLVE_EVERY = 0.05  # seconds between owner look-ups of connections to anything but the bridge
+
+
+def _ancestry(pid: int) -> list[int]:
+    """A process's parent, grandparent, ... read up the chain (not the whole process table)."""
+    chain: list[int] = []
+    current = procfs.read_stat(pid)
+    while current is not None and current.ppid > 0 and current.ppid not in chain:
+        chain.append(current.ppid)
+        current = procfs.read_stat(current.ppid)
+    return chain
+
+
+def _owners(wanted: set[int], priority: list[int]) -> dict[int, int]:
+    """Socket inode -> a process holding it: the `priority` processes first, each one's newest
+    descriptors first (a socket just opened has the highest free number), stopping once every
+    wanted socket is found, so that a process holding thousands of connections costs little."""
+    found: dict[int, int] = {}
+    todo = set(wanted)
+    every = procfs.pids()
+    present = set(every)
+    order = [p for p in dict.fromkeys(priority) if p in present]
+    order += [p for p in every if p not in set(order)]
+    unreadable: list[int] = []
+    for pid in order:
+        if not todo:
+            break
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        if not _readable(pid):
+            unreadable.append(pid)
+            continue
+        for fd in sorted(fds, key=lambda f: int(f) if f.isdigit() else -1, reverse=True):
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inode = int(target[8:-1])
+                if inode in todo:
+                    found[inode] = pid
+                    todo.discard(inode)
+                    if not todo:
+                        break
+    if todo and unreadable:  # other users' processes, read with their own credentials
+        for pid, fact in inspect_processes(unreadable, sockets_only=True).items():
+            for inode in set(fact["inodes"]) & todo:
+                found[inode] = pid
+                todo.discard(inode)
+    return found
 
 
 def cmd_greet(args: dict[str, Any]) -> dict[str, Any]:
@@ -720,13 +772,16 @@ def cmd_greet(args: dict[str, Any]) -> dict[str, Any]:
 
     Sockets are sampled from /proc/net/tcp{,6} every few milliseconds; only connections to a
     watched endpoint are kept (a crowd of unrelated connections costs nothing and fills nothing),
-    those that exist before the greeting included (keep-alive pools); each new one's owner is
-    resolved at once, with its ancestry, so the host can tell which instance it belongs to
-    even if the process is gone by the end.
+    those that exist before the greeting included (keep-alive pools). A new connection to the
+    bridge has its owner looked up at once (the likely owners first: `priority`), with its
+    ancestry, so the host can tell which instance it belongs to even if the process is gone by
+    the end; others are looked up in batches, so that a flood of them cannot slow the sampling.
     """
     targets: dict[str, dict[str, Any]] = args["targets"]  # url -> the /chat request body
     timeout = float(args["timeout"])
     watch = [(int(w[0]), str(w[1]), int(w[2])) for w in args.get("watch", [])]
+    bridge = tuple(args["bridge"]) if args.get("bridge") else None
+    priority = [int(p) for p in args.get("priority", [])]
     ports = {w[2] for w in watch}
     began = time.monotonic()
     answers: dict[str, dict[str, Any]] = {}
@@ -742,15 +797,22 @@ def cmd_greet(args: dict[str, Any]) -> dict[str, Any]:
     ]
     deadline = began + timeout + 5
     known: dict[int, dict[str, Any]] = {}  # socket inode -> observation
-    owners: dict[int, int] = {}
+    pending: set[int] = set()  # recorded, owner not looked up yet
     overflow = False
+    last_batch = 0.0
 
     def watched(s: procfs.Socket) -> bool:
         return any(procfs.serves(w, s.remote) for w in watch)
 
-    def sample() -> None:
-        nonlocal overflow
-        fresh = []
+    def resolve(inodes: set[int]) -> None:
+        for inode, owner in _owners(inodes, priority).items():
+            known[inode]["pid"] = owner
+            known[inode]["ancestors"] = _ancestry(owner)
+            known[inode]["cmdline"] = procfs.cmdline(owner)[:8]
+
+    def sample(final: bool = False) -> None:
+        nonlocal overflow, last_batch
+        urgent: set[int] = set()
         for s in procfs.read_sockets(remote_ports=ports, known=known):
             if s.state == procfs.TCP_LISTEN or s.inode == 0 or s.inode in known:
                 continue
@@ -765,26 +827,25 @@ def cmd_greet(args: dict[str, Any]) -> dict[str, Any]:
                 "remote": list(s.remote),
                 "seen": round(time.monotonic() - began, 3),
             }
-            fresh.append(s.inode)
-        if fresh:
-            stats = {s.pid: s for s in (procfs.read_stat(p) for p in procfs.pids()) if s}
-            for pid, fact in inspect_processes(sorted(stats), sockets_only=True).items():
-                for inode in fact["inodes"]:
-                    owners.setdefault(inode, pid)
-            for inode in fresh:
-                owner = owners.get(inode)
-                if owner is not None:
-                    known[inode]["pid"] = owner
-                    known[inode]["ancestors"] = procfs.ancestors(owner, stats)
-                    known[inode]["cmdline"] = procfs.cmdline(owner)[:8]
+            if bridge is not None and procfs.serves(bridge, s.remote):
+                urgent.add(s.inode)
+            else:
+                pending.add(s.inode)
+        if urgent:
+            resolve(urgent)
+        now = time.monotonic()
+        if pending and (final or now - last_batch >= RESOLVE_EVERY):
+            resolve(set(pending))
+            pending.clear()
+            last_batch = time.monotonic()
 
-    sample()  # connections that exist before the greeting (keep-alive pools) are recorded too
+    sample(final=True)  # connections that exist before the greeting (keep-alive pools) too
     for w in workers:
         w.start()
     while any(w.is_alive() for w in workers) and time.monotonic() < deadline:
         sample()
         time.sleep(0.004)
-    sample()
+    sample(final=True)
     for url in targets:
         answers.setdefault(url, {"status": 0, "error": f"no complete answer within {timeout:g} s"})
     return {
