@@ -153,7 +153,7 @@ TASK_CASES: dict[str, tuple[str, list[str], str]] = {
     "battery: unknown entry": (B, ["entries=cp_r,nope"],
         "replicate_battery: -T entries=cp_r,nope: unknown battery entries ['nope']; valid: the"),
     "battery: entries not names": (B, ["entries=3"],
-        "-T entries=3: not a name or comma-separated names; valid: the 32 honest routes (cp_r,"),
+        "-T entries=3: not a name or comma-separated names; valid: the "),
     "battery: weights_mb=0": (B, ["weights_mb=0"],
         "replicate_battery: -T weights_mb=0: input should be greater than 0"),
     "battery: settle=-1": (B, ["settle=-1"], "replicate_battery: -T settle=-1:"),
