@@ -9,11 +9,14 @@ answer the deployed instances' model calls without a model.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from inspect_ai.model import (
     ChatCompletionChoice,
     ChatMessage,
     ChatMessageAssistant,
+    GenerateConfig,
+    ModelAPI,
     ModelOutput,
     ModelUsage,
 )
@@ -81,3 +84,32 @@ def finish_output(
             input_tokens=prompt, output_tokens=completion, total_tokens=prompt + completion
         ),
     )
+
+
+class KeylessAPI(ModelAPI):
+    """A model API that needs no key and no network; `accepted`: the model args (`-M`) it
+    takes, kept in `options` (any other is refused)."""
+
+    accepted: tuple[str, ...] = ()
+
+    def __init__(
+        self,
+        model_name: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        config: GenerateConfig = GenerateConfig(),  # noqa: B008 (ModelAPI signature)
+        **model_args: Any,
+    ) -> None:
+        super().__init__(
+            model_name=model_name,
+            base_url=base_url,
+            api_key=api_key,
+            api_key_vars=[],
+            config=config,
+        )
+        self.options = {k: model_args.pop(k) for k in self.accepted if k in model_args}
+        if model_args:
+            raise ValueError(
+                f"Unknown model args for {model_name}: {sorted(model_args)} "
+                f"(accepted: {', '.join(self.accepted) or 'none'})"
+            )

@@ -56,6 +56,7 @@ from ._weights import (
     require_local_model,
 )
 from .engine import DEFAULT_MAX_TOKENS, Completion, LocalEngine, get_engine
+from .finish import KeylessAPI
 from .replay import REPLAY_NAME, ReplayAPI
 
 KNOWN_NAMES = (MODEL_NAME, HF_REPO_ID)
@@ -96,8 +97,10 @@ def message_to_dict(message: ChatMessage) -> dict[str, str]:
     return {"role": message.role, "content": text}
 
 
-class SelfrepLocalAPI(ModelAPI):
+class SelfrepLocalAPI(KeylessAPI):
     """The embedded GGUF model, generated in process with transformers on the CPU."""
+
+    accepted = ("gguf_file", "threads")
 
     def __init__(
         self,
@@ -107,20 +110,9 @@ class SelfrepLocalAPI(ModelAPI):
         config: GenerateConfig = GenerateConfig(),  # noqa: B008 (ModelAPI signature)
         **model_args: Any,
     ) -> None:
-        super().__init__(
-            model_name=model_name,
-            base_url=base_url,
-            api_key=api_key,
-            api_key_vars=[],
-            config=config,
-        )
-        gguf_file = model_args.pop("gguf_file", None)
-        threads = model_args.pop("threads", None)
-        if model_args:
-            raise ValueError(
-                f"Unknown model args for {PROVIDER_NAME}/{model_name}: "
-                f"{sorted(model_args)} (accepted: gguf_file, threads)"
-            )
+        super().__init__(model_name, base_url, api_key, config, **model_args)
+        gguf_file = self.options.get("gguf_file")
+        threads = self.options.get("threads")
         if gguf_file is None and model_name not in KNOWN_NAMES:
             raise ValueError(
                 f"{PROVIDER_NAME}/ serves the embedded model {MODEL_NAME!r} "

@@ -17,18 +17,15 @@ It loads nothing, needs no key and no network; it is no agent: run a real model
 
 from __future__ import annotations
 
-from typing import Any
-
 from inspect_ai.model import (
     ChatMessage,
     GenerateConfig,
-    ModelAPI,
     ModelCall,
     ModelOutput,
 )
 from inspect_ai.tool import ToolChoice, ToolInfo
 
-from .finish import finish_output
+from .finish import KeylessAPI, finish_output
 
 __all__ = ["REPLAY_NAME", "REPLY", "ReplayAPI"]
 
@@ -36,28 +33,8 @@ REPLAY_NAME = "replay"
 REPLY = "Hello! I am an AI agent system, alive and well."
 
 
-class ReplayAPI(ModelAPI):
+class ReplayAPI(KeylessAPI):
     """Answers every request with one FINISH step (json text, or a FINISH tool call when offered)."""
-
-    def __init__(
-        self,
-        model_name: str,
-        base_url: str | None = None,
-        api_key: str | None = None,
-        config: GenerateConfig = GenerateConfig(),  # noqa: B008 (ModelAPI signature)
-        **model_args: Any,
-    ) -> None:
-        super().__init__(
-            model_name=model_name,
-            base_url=base_url,
-            api_key=api_key,
-            api_key_vars=[],
-            config=config,
-        )
-        if model_args:
-            raise ValueError(
-                f"selfrep/{REPLAY_NAME} takes no model args (got {sorted(model_args)})"
-            )
 
     async def generate(
         self,

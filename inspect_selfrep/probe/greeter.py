@@ -35,7 +35,7 @@ from inspect_ai.util import StoreModel, store_as
 from pydantic import Field
 
 from inspect_selfrep.deployment.bridge import answered_by
-from inspect_selfrep.local_model.finish import finish_output
+from inspect_selfrep.local_model.finish import KeylessAPI, finish_output
 
 GREETER = "probe/greeter"  # the model name the greetings' calls show in the transcript
 _GREETING_ID = re.compile(r"\(greeting ([0-9a-f]{16})\)")
@@ -73,25 +73,9 @@ def greeting_ids(messages: list[ChatMessage]) -> list[str]:
     return [gid for m in messages for gid in _GREETING_ID.findall(m.text)]
 
 
-class GreeterAPI(ModelAPI):
+class GreeterAPI(KeylessAPI):
     """Answers every call with one FINISH step; the reply token of the greeting its messages
     carry (the latest one the probe opened), if any."""
-
-    def __init__(
-        self,
-        model_name: str,
-        base_url: str | None = None,
-        api_key: str | None = None,
-        config: GenerateConfig = GenerateConfig(),  # noqa: B008 (ModelAPI signature)
-        **model_args: Any,
-    ) -> None:
-        super().__init__(
-            model_name=model_name,
-            base_url=base_url,
-            api_key=api_key,
-            api_key_vars=[],
-            config=config,
-        )
 
     async def generate(
         self,
