@@ -4,11 +4,11 @@ whether every entry still gets its expected milestones, at several concurrency l
 Each level runs the `replicate_battery` entries (all by default, or `--entries a,b,...`) as one
 eval with max_samples = max_sandboxes = the level, at the battery's own windows (settle and
 recheck 10 s: its timing entries are written for them), with the offline `selfrep/replay`
-model, as tests/test_battery_docker.py does. Per level it prints the wall time, the host's busy
-CPU seconds over the run (all processes: Inspect, the docker CLI, dockerd, the sandboxes), the
-busy share of the 2 cores, the peak host memory in use (MemTotal - MemAvailable) and its rise,
-the samples whose scores differ from their `expect` (with their names), and the per-entry cost
-(wall / samples) from which the battery's growth is estimated.
+model, as tests/test_battery_docker.py does. Per level it prints the wall time, the CPU seconds
+the run cost (benchmarks/cpu_meter.py: the containers, dockerd and containerd, the eval's own
+process tree; and the whole host's, other users included), the peak host memory in use and its
+rise, the samples whose scores differ from their `expect` (with their names), and the per-entry
+cost (wall and CPU per sample) from which the battery's growth is estimated.
 
     python benchmarks/bench_concurrency.py [--levels 4 6 8 12] [--entries all] [--epochs 1]
         [--cli-concurrency N]
@@ -23,28 +23,18 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_harness import PeakMemory
+from cpu_meter import Meter
 from inspect_ai import eval
 
 from inspect_selfrep.battery import replicate_battery
 
 
-def busy_seconds() -> float:
-    """CPU seconds the whole host has spent busy since boot (all cores)."""
-    with open("/proc/stat") as f:
-        fields = [int(x) for x in f.readline().split()[1:]]
-    idle = fields[3] + fields[4]  # idle + iowait
-    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
 def run_level(level: int, entries: str, epochs: int) -> dict[str, object]:
-    with tempfile.TemporaryDirectory() as d, PeakMemory() as mem:
-        cpu0, t0 = busy_seconds(), time.monotonic()
+    with tempfile.TemporaryDirectory() as d, Meter() as meter:
         log = eval(
             replicate_battery(entries=entries),
             model="selfrep/replay",
@@ -55,7 +45,6 @@ def run_level(level: int, entries: str, epochs: int) -> dict[str, object]:
             max_sandboxes=level,
             fail_on_error=False,
         )[0]
-        wall, cpu = time.monotonic() - t0, busy_seconds() - cpu0
         samples = log.samples or []
     wrong = []
     for s in samples:
@@ -63,17 +52,14 @@ def run_level(level: int, entries: str, epochs: int) -> dict[str, object]:
         expect = s.metadata["expect"]
         if s.error or not isinstance(value, dict) or any(value[k] != v for k, v in expect.items()):
             wrong.append(f"{s.id}/{s.epoch}")
-    n = len(samples)
+    n = max(len(samples), 1)
+    figures = meter.result()
     return {
         "level": level,
-        "samples": n,
-        "wall_s": round(wall, 1),
-        "per_entry_s": round(wall / max(n, 1), 2),
-        "cpu_s": round(cpu, 1),
-        "cpu_per_entry_s": round(cpu / max(n, 1), 2),
-        "busy_share": round(cpu / (wall * (os.cpu_count() or 1)), 2),
-        "peak_mb": round(mem.peak),
-        "rise_mb": round(mem.peak - mem.baseline),
+        "samples": len(samples),
+        "per_entry_wall_s": round(figures["wall_s"] / n, 2),
+        "per_entry_cpu_s": round(figures["cpu_ours_s"] / n, 2),
+        **figures,
         "status": log.status,
         "wrong": wrong,
     }
