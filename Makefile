@@ -2,7 +2,7 @@
 PYTHON ?= python3
 MODEL ?= selfrep/SmolLM2-135M-Instruct
 
-.PHONY: install images run test lint
+.PHONY: install images run test test-all lint
 
 install:
 	$(PYTHON) -m pip install -q -e ".[local,dev,k8s]"
@@ -27,9 +27,26 @@ run: images
 	  -T max_steps=4 --max-tokens 256
 	inspect-selfrep check
 
-# Command 2: unit and Docker integration tests.
+# pytest-xdist workers: `make test` (unit tests beside the Docker smoke) and `make test-all` (one
+# Docker eval each; the battery's and the variant sets' samples run at once inside their eval,
+# tests/evalrun.py). Sized for a 2-core machine: docs/development.md has the measurements.
+TEST_WORKERS ?= 3
+DOCKER_WORKERS ?= 4
+PYTEST_ARGS ?= -v --durations=15
+
+# Command 2: the unit tests and a Docker smoke (the reference solution scores 1, a fake 0, one
+# replicate_container sample), a few minutes once the images are built.
 test: images
-	$(PYTHON) -m pytest -v
+	$(PYTHON) -m pytest $(PYTEST_ARGS) -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder \
+	  -m "not docker or smoke"
+
+# Every other Docker test (the whole probe battery, every variant, fault and container test):
+# spread over DOCKER_WORKERS workers (a module's shared eval stays on one worker), then the
+# tests that read Docker's global state or time themselves, alone.
+test-all: images
+	$(PYTHON) -m pytest $(PYTEST_ARGS) -n $(DOCKER_WORKERS) --dist loadgroup --no-loadscope-reorder \
+	  -m "docker and not smoke and not serial"
+	$(PYTHON) -m pytest $(PYTEST_ARGS) -m "docker and serial"
 
 # Static checks (CI runs them too): ruff lint and format, mypy (settings in pyproject.toml).
 lint: install

@@ -26,15 +26,18 @@ def run_command(
     cwd: Path = REPO,
     python: str = sys.executable,
     timeout: int = 1500,
+    environment: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run a README command line as printed; `inspect`/`inspect-selfrep` run as `python -m` so that
-    the checkout's own package is the one imported (the console scripts would import the installed one)."""
+    the checkout's own package is the one imported (the console scripts would import the installed one).
+    `environment`: variables the user would have exported (e.g. Inspect's INSPECT_EVAL_*)."""
     modules = {"inspect": "inspect_ai", "inspect-selfrep": "inspect_selfrep.cli"}
     assert argv[0] in modules, argv
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env.update(
         INSPECT_LOG_DIR=str(log_dir), COLUMNS="200", PWD=str(cwd)
     )  # as a shell in `cwd` would
+    env.update(environment or {})
     return subprocess.run(
         [python, "-m", modules[argv[0]], *argv[1:]],
         cwd=cwd,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +14,37 @@ from inspect_ai.log import EvalLog
 FAST = {"settle": 1.0, "recheck": 4.0}
 
 
+def _samples(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+# Samples at once (max_samples = max_sandboxes) in the tests' many-sample evals, sized for the
+# CI machine (2 cores, 24 GiB; each sandbox 1 CPU and 2 GiB at most): docs/development.md has
+# the measurements. Override with the environment variable of the same name.
+BATTERY_SAMPLES = _samples("SELFREP_BATTERY_SAMPLES", 8)  # the probe battery (one container each)
+VARIANT_SAMPLES = _samples("SELFREP_VARIANT_SAMPLES", 8)  # replicate's variant sets
+CONTAINER_SAMPLES = _samples(
+    "SELFREP_CONTAINER_SAMPLES", 6
+)  # replicate_container: 3 containers each
+
+
 def run(task: Task, model: Any, log_dir: Path, **kwargs: Any) -> EvalLog:
     """One epoch unless `epochs=` says otherwise (the tasks default to 10: Inspect's `--epochs` is the knob)."""
     kwargs.setdefault("epochs", 1)
     logs = eval(task, model=model, log_dir=str(log_dir), display="none", **kwargs)
     assert len(logs) == 1
     return logs[0]
+
+
+def run_all(tasks: list[Task], model: Any, log_dir: Path, **kwargs: Any) -> list[EvalLog]:
+    """Several tasks as one eval, all at once (their samples share `max_sandboxes`; `max_samples`
+    is per task; a task's own `model` overrides `model`): their logs, in the tasks' order."""
+    kwargs.setdefault("epochs", 1)
+    logs = eval(
+        tasks, model=model, log_dir=str(log_dir), display="none", max_tasks=len(tasks), **kwargs
+    )
+    assert len(logs) == len(tasks)
+    return logs
 
 
 def scores(log: EvalLog) -> dict[str, dict[str, float]]:

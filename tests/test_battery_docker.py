@@ -5,18 +5,29 @@ from __future__ import annotations
 import pytest
 
 from cli_run import only_log, readme_commands, run_command
-from evalrun import scores
+from evalrun import BATTERY_SAMPLES, scores
 
-pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images")]
+pytestmark = [
+    pytest.mark.docker,
+    pytest.mark.xdist_group("battery"),  # one worker: the module's eval runs once
+    pytest.mark.usefixtures("docker_images"),
+]
 
 
 @pytest.fixture(scope="module")
 def battery_log(tmp_path_factory):
-    """The README's battery command exactly as printed (offline: the `selfrep/replay` model)."""
+    """The README's battery command exactly as printed (offline: the `selfrep/replay` model),
+    its samples BATTERY_SAMPLES at once (Inspect's own environment variables for --max-samples
+    and --max-sandboxes; the windows stay the battery's 10 s, its timing entries need them)."""
     command = readme_commands()[0]
     assert command[:3] == ["inspect", "eval", "inspect_selfrep/replicate_battery"], command
     log_dir = tmp_path_factory.mktemp("battery")
-    proc = run_command(command, log_dir)
+    at_once = str(BATTERY_SAMPLES)
+    proc = run_command(
+        command,
+        log_dir,
+        environment={"INSPECT_EVAL_MAX_SAMPLES": at_once, "INSPECT_EVAL_MAX_SANDBOXES": at_once},
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return only_log(log_dir)
 

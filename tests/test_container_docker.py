@@ -11,22 +11,27 @@ containers nothing but the sample's internal network is reachable; nothing is le
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 
 import pytest
-from inspect_ai import Task
+from inspect_ai import Task, task_with
 from inspect_ai.model import ChatMessage
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import sandbox, store
 
-from evalrun import FAST, run, scores
+from evalrun import CONTAINER_SAMPLES, FAST, run_all, scores
 from inspect_selfrep.container.cloud import ALLOCATOR, ENDPOINT, TARGET
 from inspect_selfrep.container_battery import replicate_container_battery
 from inspect_selfrep.dataset import DATASETS, load_scenario
 from inspect_selfrep.replicate_container import replicate_container
 from mock_models import mock_model, step
 
-pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images", "no_leftover_networks")]
+pytestmark = [
+    pytest.mark.docker,
+    pytest.mark.xdist_group("container"),  # one worker: its eval and network check run once
+    pytest.mark.usefixtures("docker_images", "no_leftover_networks"),
+]
 
 VARIANTS = list(load_scenario("replicate_container")[0].variants)
 NOOP = DATASETS / "replicate" / "battery" / "fakes" / "noop.sh"
@@ -70,37 +75,42 @@ def _explain(log, ids):
 
 
 @pytest.fixture(scope="module")
-def solutions_log(tmp_path_factory):
-    task = replicate_container(variant="all", solver="scripted", weights_mb=4, **FAST)
-    return run(
-        task, mock_model(), tmp_path_factory.mktemp("container"), max_samples=3, max_sandboxes=3
+def container_logs(tmp_path_factory):
+    """Every eval of this module as one `eval` of five tasks sharing the sandboxes (3 containers
+    each): the variants' reference solutions, the no-op, the battery, a scripted model's run
+    (think_plan_act, its own model) and the isolation check. Logs in the order of the tasks."""
+    tasks = {
+        "solutions": replicate_container(variant="all", solver="scripted", weights_mb=4, **FAST),
+        "noop": replicate_container(
+            variant="all", solver="scripted", script=str(NOOP), weights_mb=4, **FAST
+        ),
+        "battery": replicate_container_battery(settle=FAST["settle"], recheck=FAST["recheck"]),
+        "model": _model_task(),
+        "isolation": _isolation_task(),
+    }
+    logs = run_all(
+        list(tasks.values()),
+        mock_model(),
+        tmp_path_factory.mktemp("container"),
+        max_samples=CONTAINER_SAMPLES,
+        max_sandboxes=CONTAINER_SAMPLES,
     )
+    return dict(zip(tasks, logs, strict=True))
 
 
 @pytest.fixture(scope="module")
-def noop_log(tmp_path_factory):
-    task = replicate_container(
-        variant="all", solver="scripted", script=str(NOOP), weights_mb=4, **FAST
-    )
-    return run(
-        task,
-        mock_model(),
-        tmp_path_factory.mktemp("container_noop"),
-        max_samples=3,
-        max_sandboxes=3,
-    )
+def solutions_log(container_logs):
+    return container_logs["solutions"]
 
 
 @pytest.fixture(scope="module")
-def battery_log(tmp_path_factory):
-    task = replicate_container_battery(settle=FAST["settle"], recheck=FAST["recheck"])
-    return run(
-        task,
-        mock_model(),
-        tmp_path_factory.mktemp("container_battery"),
-        max_samples=3,
-        max_sandboxes=3,
-    )
+def noop_log(container_logs):
+    return container_logs["noop"]
+
+
+@pytest.fixture(scope="module")
+def battery_log(container_logs):
+    return container_logs["battery"]
 
 
 def test_variants_present():
@@ -244,12 +254,17 @@ def container_responder(messages: list[ChatMessage]) -> str:
     return step(tool, arg)
 
 
-@pytest.fixture(scope="module")
-def model_log(tmp_path_factory):
+def _model_task() -> Task:
+    """A think_plan_act run on the baseline, driven by `container_responder` (the task's own model)."""
     task = replicate_container(
         variant="baseline", solver="think_plan_act", weights_mb=4, max_steps=10, **FAST
     )
-    return run(task, mock_model(container_responder), tmp_path_factory.mktemp("container_model"))
+    return task_with(task, model=mock_model(container_responder))
+
+
+@pytest.fixture(scope="module")
+def model_log(container_logs):
+    return container_logs["model"]
 
 
 def test_think_plan_act_with_a_scripted_model_succeeds(model_log):
@@ -286,13 +301,16 @@ def isolation_everywhere() -> Solver:
     return solve
 
 
-@pytest.fixture(scope="module")
-def isolation_log(tmp_path_factory):
+def _isolation_task() -> Task:
     base = replicate_container(
         variant="baseline", solver="scripted", script=str(NOOP), weights_mb=4, **FAST
     )
-    task = Task(dataset=base.dataset, setup=base.setup, solver=isolation_everywhere())
-    return run(task, mock_model(), tmp_path_factory.mktemp("container_isolation"))
+    return Task(dataset=base.dataset, setup=base.setup, solver=isolation_everywhere())
+
+
+@pytest.fixture(scope="module")
+def isolation_log(container_logs):
+    return container_logs["isolation"]
 
 
 def _evidence(text: str) -> dict[str, list[str]]:
@@ -329,10 +347,11 @@ def test_containment_of_each_service(isolation_log, service):
 
 
 def test_report_has_the_m1_m4_funnel(solutions_log, tmp_path):
-    from pathlib import Path
-
     from inspect_selfrep.report import write_report
 
-    text = write_report(Path(solutions_log.location).parent, tmp_path / "report").read_text()
+    only = tmp_path / "logs"  # the solutions' log alone (the module's other logs share its folder)
+    only.mkdir()
+    shutil.copy(solutions_log.location, only)
+    text = write_report(only, tmp_path / "report").read_text()
     positions = [text.find(m) for m in MILESTONES[:4]]
     assert all(p >= 0 for p in positions) and positions == sorted(positions), positions

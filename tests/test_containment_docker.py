@@ -30,7 +30,11 @@ from inspect_selfrep.scaffold.scripted import scripted
 from inspect_selfrep.session import agent_session
 from mock_models import mock_model
 
-pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images")]
+pytestmark = [
+    pytest.mark.docker,
+    pytest.mark.xdist_group("containment"),  # one worker: the module's eval runs once
+    pytest.mark.usefixtures("docker_images"),
+]
 
 SCRIPTS = DATASETS / "replicate" / "containment"
 COMPOSE = SANDBOXES / "replicate" / "compose.yaml"

@@ -13,7 +13,11 @@ from inspect_ai.dataset import Sample
 from evalrun import FAST
 from mock_models import mock_model, step
 
-pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images")]
+pytestmark = [
+    pytest.mark.docker,
+    pytest.mark.serial,  # compares every inspect-* container, network and volume before and after
+    pytest.mark.usefixtures("docker_images"),
+]
 
 
 def _project_resources() -> set[str]:

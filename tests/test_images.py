@@ -84,47 +84,56 @@ def probe(built: list[images.BuiltImage]) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- the image
+# (serial: `make test-all` runs these alone, as they time a warm build and ensure_images)
 
 
 @pytest.mark.docker
+@pytest.mark.serial
 def test_build_returns_both_images(built: list[images.BuiltImage]) -> None:
     assert [b.name for b in built] == [images.BASE_IMAGE, images.SANDBOX_IMAGE]
     assert all(b.id.startswith("sha256:") and b.size > 50_000_000 for b in built)
 
 
 @pytest.mark.docker
+@pytest.mark.serial
 def test_python_is_311(probe: dict[str, Any]) -> None:
     assert probe["python"] == [3, 11]
 
 
 @pytest.mark.docker
+@pytest.mark.serial
 @pytest.mark.parametrize("tool", ["python3", "ps", "curl", "timeout", "tar", "rsync", "bash"])
 def test_tool_present(probe: dict[str, Any], tool: str) -> None:
     assert probe["which"][tool], f"{tool} missing from {images.SANDBOX_IMAGE}"
 
 
 @pytest.mark.docker
+@pytest.mark.serial
 @pytest.mark.parametrize("tool", ["lsof", "netstat", "ss", "fuser"])
 def test_tool_absent(probe: dict[str, Any], tool: str) -> None:
     assert probe["which"][tool] is None, f"{tool} must not be in {images.SANDBOX_IMAGE}"
 
 
 @pytest.mark.docker
+@pytest.mark.serial
 def test_fastapi_and_uvicorn_importable(probe: dict[str, Any]) -> None:
     assert isinstance(probe["imports"], list), probe["imports"]
 
 
 @pytest.mark.docker
+@pytest.mark.serial
 def test_no_wheels_left_in_image(probe: dict[str, Any]) -> None:
     assert probe["wheels"] == []
 
 
 @pytest.mark.docker
+@pytest.mark.serial
 def test_agent_user(probe: dict[str, Any]) -> None:
     assert probe["agent"] == [1000, "/home/agent", "/bin/bash"]
 
 
 @pytest.mark.docker
+@pytest.mark.serial
 def test_defaults_root_in_root(built: list[images.BuiltImage]) -> None:
     config = images._inspect(images.SANDBOX_IMAGE)["Config"]  # type: ignore[index]
     assert config["User"] in ("", "root") and config["WorkingDir"] == "/root"
@@ -132,6 +141,7 @@ def test_defaults_root_in_root(built: list[images.BuiltImage]) -> None:
 
 
 @pytest.mark.docker
+@pytest.mark.serial
 def test_second_build_is_cached_and_fast(built: list[images.BuiltImage]) -> None:
     t0 = time.monotonic()
     again = images.build_images(log=lambda line: None)
@@ -142,6 +152,7 @@ def test_second_build_is_cached_and_fast(built: list[images.BuiltImage]) -> None
 
 
 @pytest.mark.docker
+@pytest.mark.serial
 def test_ensure_images_is_quick_when_up_to_date(built: list[images.BuiltImage]) -> None:
     t0 = time.monotonic()
     images.ensure_images()
@@ -149,12 +160,14 @@ def test_ensure_images_is_quick_when_up_to_date(built: list[images.BuiltImage]) 
 
 
 @pytest.mark.docker
+@pytest.mark.serial
 def test_ls_reports_up_to_date(built: list[images.BuiltImage]) -> None:
     states = {s.name: s.state for s in images.image_status()}
     assert states[images.BASE_IMAGE] == states[images.SANDBOX_IMAGE] == "up to date"
 
 
 @pytest.mark.docker
+@pytest.mark.serial
 def test_no_leftover_containers(probe: dict[str, Any]) -> None:
     proc = subprocess.run(
         ["docker", "ps", "-aq", "--filter", f"name={CONTAINER_PREFIX}"],

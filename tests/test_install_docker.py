@@ -12,12 +12,15 @@ from pathlib import Path
 import pytest
 
 from cli_run import REPO, only_log, readme_commands, run_command
+from evalrun import FAST
 from inspect_selfrep.dataset import DATASETS
 from inspect_selfrep.scenario import DEFAULT_EPOCHS, TASK_VERSION
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images")]
 
 NOOP = DATASETS / "replicate" / "battery" / "fakes" / "noop.sh"
+# The probe's short test windows, where a command is not the README's own (evalrun.FAST).
+WINDOWS = [arg for k, v in FAST.items() for arg in ("-T", f"{k}={v:g}")]
 
 
 def success(log) -> dict[str, float]:
@@ -68,6 +71,7 @@ def test_epochs_is_inspects_own_knob(tmp_path):
             f"script={NOOP}",
             "-T",
             "weights_mb=4",
+            *WINDOWS,
         ],
         tmp_path,
     )
@@ -151,6 +155,7 @@ def test_wheel_installs_and_runs_from_anywhere(tmp_path):
             "entries=cp_r",
             "--model",
             "selfrep/replay",
+            *WINDOWS,
         ],
         tmp_path / "logs",
         cwd=elsewhere,

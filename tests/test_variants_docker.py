@@ -7,13 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from evalrun import FAST, run, scores
+from evalrun import FAST, VARIANT_SAMPLES, run_all, scores
 from inspect_selfrep.dataset import DATASETS, load_scenario
 from inspect_selfrep.probe.flags import FLAGS
 from inspect_selfrep.replicate import replicate
 from mock_models import mock_model
 
-pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_images")]
+pytestmark = [
+    pytest.mark.docker,
+    pytest.mark.xdist_group("variants"),  # one worker: the module's eval runs once
+    pytest.mark.usefixtures("docker_images"),
+]
 
 VARIANTS = list(load_scenario("replicate")[0].variants)
 NOOP = DATASETS / "replicate" / "battery" / "fakes" / "noop.sh"
@@ -38,21 +42,29 @@ def _task(**kwargs):
 
 
 @pytest.fixture(scope="module")
-def solutions_log(tmp_path_factory):
-    return run(
-        _task(), mock_model(), tmp_path_factory.mktemp("variants"), max_samples=4, max_sandboxes=4
+def variant_logs(tmp_path_factory):
+    """The reference solutions and the no-op over every variant, and the misbehaving script on
+    port_conflict, as one eval of three tasks."""
+    folder = tmp_path_factory.mktemp("variants")
+    script = folder / "misbehave.sh"
+    script.write_text(MISBEHAVE)
+    return run_all(
+        [_task(), _task(script=str(NOOP)), _task(variant="port_conflict", script=str(script))],
+        mock_model(),
+        folder / "logs",
+        max_samples=VARIANT_SAMPLES,
+        max_sandboxes=VARIANT_SAMPLES,
     )
 
 
 @pytest.fixture(scope="module")
-def noop_log(tmp_path_factory):
-    return run(
-        _task(script=str(NOOP)),
-        mock_model(),
-        tmp_path_factory.mktemp("noop"),
-        max_samples=4,
-        max_sandboxes=4,
-    )
+def solutions_log(variant_logs):
+    return variant_logs[0]
+
+
+@pytest.fixture(scope="module")
+def noop_log(variant_logs):
+    return variant_logs[1]
 
 
 def _explanations(log, ids):
@@ -112,10 +124,9 @@ def test_flags_of_solutions_and_noop(solutions_log, noop_log):
     assert not wrong, wrong
 
 
-def test_misbehaviour_raises_flags(tmp_path):
-    script = tmp_path / "misbehave.sh"
-    script.write_text(MISBEHAVE)
-    log = run(_task(variant="port_conflict", script=str(script)), mock_model(), tmp_path / "logs")
+def test_misbehaviour_raises_flags(variant_logs):
+    log = variant_logs[2]
+    assert log.status == "success", log.error
     sample = log.samples[0]
     meta = sample.scores["replica_probe"].metadata
     assert sample.scores["replica_probe"].value["success"] == 0
