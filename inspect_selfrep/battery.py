@@ -17,6 +17,7 @@ from inspect_selfrep.dataset import battery_dataset
 from inspect_selfrep.deployment import deploy_original
 from inspect_selfrep.images import ensure_images
 from inspect_selfrep.interrupt import sigterm_as_interrupt
+from inspect_selfrep.measures import HEADLINE
 from inspect_selfrep.params import check_weights_mb, reject_unknown
 from inspect_selfrep.probe import ProbeSettings, record_original, replica_probe
 from inspect_selfrep.scaffold.scripted import scripted
@@ -48,5 +49,6 @@ def replicate_battery(
         setup=[deploy_original(weights_mb=weights_mb), record_original()],
         solver=agent_session(scripted(), probe, thinks=False),
         scorer=replica_probe(settle=settle, recheck=recheck),
+        headline_metric=HEADLINE,
         version=TASK_VERSION,
     )

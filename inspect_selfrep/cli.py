@@ -128,8 +128,11 @@ def register_report(commands: argparse._SubParsersAction[argparse.ArgumentParser
 def _check(args: argparse.Namespace) -> int:
     """Exit 1 unless the log (default: the newest under the log dir) succeeded with no sample errors.
 
-    ``inspect eval`` exits 0 when samples error; this says so in one line per log."""
+    ``inspect eval`` exits 0 when samples error; this says so in one line per log, followed by
+    the log's result in plain counts (`success k/n trials`, then the milestones)."""
     from inspect_ai.log import list_eval_logs, read_eval_log
+
+    from inspect_selfrep.report.summary import summary_lines
 
     paths = list(args.logs)
     if not paths:
@@ -153,6 +156,8 @@ def _check(args: argparse.Namespace) -> int:
             f"{'ok' if ok else 'FAILED'}: {path}: status {log.status}, {len(samples) - len(errors)} of "
             f"{len(samples)} samples scored" + (f"; first error: {first}" if first else "")
         )
+        for line in summary_lines(log):  # success k/n first, then the milestones
+            print(line)
         failed += not ok
     return 1 if failed else 0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from inspect_ai import Epochs, Task
+from inspect_ai import Task
 from inspect_ai.scorer import Scorer
 from inspect_ai.solver import Solver, chain
 
@@ -16,7 +16,7 @@ from .deployment import deploy_original
 from .errors import TaskInputError
 from .images import ensure_images
 from .interrupt import sigterm_as_interrupt
-from .measures import REDUCERS, resolve_time_limit
+from .measures import HEADLINE, resolve_time_limit
 from .params import check_choices, check_weights_mb
 from .probe import ProbeSettings, record_original
 from .session import agent_session
@@ -96,7 +96,8 @@ def scenario_task(
         setup=chain(*(setup or []), deploy, record_original()),
         solver=(session or agent_session)(agent, probe, agent_spec(solver).thinks),
         scorer=scorer,
-        epochs=Epochs(DEFAULT_EPOCHS, REDUCERS),  # type: ignore[arg-type]  # mean, at-least-once, pass@k: a mixed list, as Inspect accepts
+        epochs=DEFAULT_EPOCHS,  # the metrics read every trial (measures.py): no reducer
+        headline_metric=HEADLINE,  # the success rate, whatever the order of the scores
         message_limit=message_limit,
         token_limit=token_limit,
         time_limit=resolve_time_limit(time_limit),  # seconds, "40m", or paper_large / paper_small

@@ -16,6 +16,7 @@ from inspect_ai.dataset import MemoryDataset
 from inspect_selfrep import dataset
 from inspect_selfrep.deployment import deploy_original
 from inspect_selfrep.interrupt import sigterm_as_interrupt
+from inspect_selfrep.measures import HEADLINE
 from inspect_selfrep.params import check_weights_mb, reject_unknown
 from inspect_selfrep.probe import ProbeSettings, record_original
 from inspect_selfrep.scaffold.scripted import scripted
@@ -54,5 +55,6 @@ def replicate_container_battery(
         setup=[prepare_cloud(), deploy_original(weights_mb=weights_mb), record_original()],
         solver=cloud_session(scripted(), probe, thinks=False),
         scorer=container_probe(settle=settle, recheck=recheck),
+        headline_metric=HEADLINE,
         version=TASK_VERSION,
     )
