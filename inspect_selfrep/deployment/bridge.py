@@ -97,6 +97,9 @@ class _FailFastModel(Model):
 
     def __init__(self, inner: Model, instance: str, fail: Callable[[Exception], None]) -> None:
         self.__dict__.update(inner.__dict__)  # a shallow copy of the inner model's attributes
+        # The instance as the call's model role: `inspect view` titles the call "Model Call
+        # (selfrep-llm-8000): ..." and the log's role usage counts each instance's tokens.
+        self._set_role(instance)
         self._selfrep_inner = inner
         self._selfrep_instance = instance
         self._selfrep_fail = fail
@@ -138,9 +141,7 @@ def _attribute(requested: str, fail: Callable[[Exception], None], model: Model) 
     instance = requested.removeprefix("openai/").removeprefix("inspect/")
     traffic = store_as(BridgeTraffic)
     traffic.calls = traffic.calls + [{"instance": instance, "time": time.time()}]
-    transcript().info(
-        f"Model call from instance `{instance}` (over the model bridge).", source="bridge"
-    )
+    # (no transcript note: the call's ModelEvent carries the instance as its role)
     return _FailFastModel(
         model, instance, fail
     )  # every instance thinks with the model under evaluation
