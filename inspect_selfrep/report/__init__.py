@@ -217,8 +217,10 @@ def _commands(title: str, trials: list[Trial], png: Path) -> list[str]:
             "of the model's command lines (categories no model used are left out):"
         ),
         tables.category_table(tallies),
-        "Invocations of each program (every stage of a pipeline counts) and their share; programs "
-        "of the paper's list that no model ran are left out:",
+        (
+            "Invocations of each program (every stage of a pipeline counts) and their share; "
+            "programs of the paper's list that no model ran are left out:"
+        ),
         tables.command_name_table(tallies),
         f"![{title} command categories]({png.name})",
     ]
