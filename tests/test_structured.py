@@ -266,8 +266,8 @@ def test_card_fits_before_more():
     step = proto.parse_json_step(json.dumps(VALID_STEPS[0]))
     output = "\n".join(f"line {i}" for i in range(1, 41))
     text = card(step, Observation(output, 1), output)
-    assert len(text.splitlines()) <= 15
-    assert "line 1\n" in text and "line 40" in text and "31 more lines" in text
+    assert len(text.splitlines()) <= 12
+    assert "line 1\n" in text and "line 40" in text and "33 more lines" in text
 
 
 def test_card_for_rejected_and_finish_and_minimal_steps():

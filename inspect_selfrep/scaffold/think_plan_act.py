@@ -199,7 +199,7 @@ def _fence(text: str) -> str:
 
 # Lines of an action's output a step card shows: `inspect view` folds an info card after 15
 # lines behind "more…", and the card's action line and fence take the rest.
-CARD_OUTPUT_LINES = 10
+CARD_OUTPUT_LINES = 8
 
 
 def _clip(text: str, limit: int = CARD_OUTPUT_LINES) -> str:
