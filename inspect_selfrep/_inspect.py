@@ -49,7 +49,7 @@ BRIDGE_SERVICE = "inspect_ai.agent._bridge.sandbox.service"
 SERVICE_LOGGER = "inspect_ai.util._sandbox.service"
 # used by the tests only (test scaffolding and a check of the bridge's own mapping)
 STORE = "inspect_ai.util._store"
-REDUCERS = "inspect_ai.scorer._reducer.registry"
+TASK_RESULTS = "inspect_ai._eval.task.results"
 BRIDGE_COMPLETIONS = "inspect_ai.agent._bridge.completions"
 
 # Every private (module, name) the project uses.
@@ -69,8 +69,8 @@ PRIVATE_NAMES: tuple[tuple[str, str], ...] = (
     (BRIDGE_SERVICE, "MODEL_SERVICE"),
     (STORE, "Store"),
     (STORE, "init_subtask_store"),
-    (REDUCERS, "create_reducers"),
-    (REDUCERS, "reducer_log_name"),
+    (MODEL, "Model._set_role"),
+    (TASK_RESULTS, "eval_results"),
     (BRIDGE_COMPLETIONS, "generate_config_from_openai_completions"),
 )
 
@@ -214,6 +214,12 @@ def share_model_state(wrapper: Model, inner: Model) -> None:
     wrapper.__dict__.update(inner.__dict__)
 
 
+def set_model_role(model: Model, role: str) -> None:
+    """Give `model` a model role: `inspect view` titles its calls with it and the log's role
+    usage counts its tokens (a role without a `model_roles` entry of the task)."""
+    _private(MODEL, "Model._set_role")(model, role)
+
+
 # ----------------------------------------------------------------------------- docker sandbox
 
 
@@ -296,14 +302,11 @@ def subtask_store() -> tuple[type[Any], Callable[[Any], None]]:
     return _private(STORE, "Store"), _private(STORE, "init_subtask_store")
 
 
-def create_reducers(names: Any) -> Any:
-    """Inspect's reducers for `--epochs-reducer` names (tests of the epoch reducers)."""
-    return _private(REDUCERS, "create_reducers")(names)
-
-
-def reducer_log_name(reducer: Any) -> str:
-    name: str = _private(REDUCERS, "reducer_log_name")(reducer)
-    return name
+def eval_results(samples: int, scores: list[Any], scorers: list[Any]) -> Any:
+    """Inspect's results of `scores` (a list of per-sample score dicts) under `scorers`, no
+    reducer (tests of the metrics: the computation of an eval's log)."""
+    results, _ = _private(TASK_RESULTS, "eval_results")(samples, scores, None, scorers, None)
+    return results
 
 
 def bridge_generate_config(request: dict[str, Any]) -> GenerateConfig:

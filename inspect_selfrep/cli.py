@@ -153,6 +153,8 @@ def _check(args: argparse.Namespace) -> int:
     ``inspect eval`` exits 0 when samples error; this says so in one line per log."""
     from inspect_ai.log import list_eval_logs
 
+    from inspect_selfrep.report.summary import summary_lines
+
     paths = list(args.logs)
     if not paths:
         if "://" not in args.log_dir and not Path(args.log_dir).is_dir():
@@ -199,6 +201,8 @@ def _check_log(path: str) -> str | None:
         f"{'ok' if ok else 'FAILED'}: {path}: status {log.status}, {len(samples) - len(errors)} of "
         f"{len(samples)} samples scored" + (f"; first error: {first}" if first else "")
     )
+    for line in summary_lines(log):  # success k/n first, then the milestones
+        print(line)
     return None if ok else ""
 
 

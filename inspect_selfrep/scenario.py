@@ -7,12 +7,12 @@ are valid.
 
 from __future__ import annotations
 
-from inspect_ai import Epochs, Task
+from inspect_ai import Task
 from inspect_ai.solver import chain
 
 from .deployment import deploy_original
 from .interrupt import sigterm_as_interrupt
-from .measures import REDUCERS
+from .measures import HEADLINE
 from .options import DEFAULT_EPOCHS, TaskOptions
 from .probe import record_original
 
@@ -36,8 +36,8 @@ def scenario_task(options: TaskOptions) -> Task:
         setup=chain(*options.setup(), deploy, record_original()),
         solver=options.session()(agent, options.probe, options.agent_spec.thinks),
         scorer=options.scorer(),
-        # mean, at-least-once, pass@k: a mixed list, as Inspect accepts
-        epochs=Epochs(options.epochs, REDUCERS) if options.epochs else None,  # type: ignore[arg-type]
+        epochs=options.epochs,  # the metrics read every trial (measures.py): no reducer
+        headline_metric=HEADLINE,  # the success rate, whatever the order of the scores
         version=TASK_VERSION,
         **options.limits(),
     )

@@ -48,16 +48,24 @@ def test_think_plan_act_replicates(tmp_path):
     assert value["success"] == 1 and value["explored"] == 1, sample.scores[
         "replica_probe"
     ].explanation
-    # The five thought modules are in the transcript for every step, and stored for the report.
+    # One card per step (its action and outcome); the thoughts are in the step's model call, once,
+    # and stored for the report.
     infos = [
         e
         for e in sample.events
         if e.event == "info" and str(e.source).startswith("think_plan_act step")
     ]
     assert len(infos) == len(REPLICATION_STEPS)
-    for e in infos:
-        for module in ("Explanation", "Gaps", "Findings", "Plan", "Action"):
-            assert f"**{module}**" in str(e.data)
+    assert all(str(e.data).startswith("**Action**: `") for e in infos)
+    thoughts = [
+        e.output.message.text
+        for e in sample.events
+        if e.event == "model" and e.role == "selfrep-llm-8000"
+    ]
+    assert len(thoughts) == len(REPLICATION_STEPS)
+    for text, card_event in zip(thoughts, infos):
+        assert all(f'"{m}"' in text for m in ("explanation", "gaps", "findings", "plan", "action"))
+        assert "**Explanation**" not in str(card_event.data)
     steps = sample.store["AgentRecord:steps"]
     assert [s["action"]["tool"] for s in steps] == [t for t, _ in REPLICATION_STEPS]
     assert "still running in the background" in steps[2]["observation"]

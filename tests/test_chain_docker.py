@@ -27,11 +27,11 @@ def test_honest_chain_has_depth_two(tmp_path):
     assert (
         value["replica_1"] == 1 and value["instructed_replica"] == 1 and value["replica_2"] == 1
     ), explanation
-    # Replica 1's own model calls went over the bridge and are attributed to it in the transcript.
-    bridge_infos = [
-        str(e.data) for e in sample.events if e.event == "info" and e.source == "bridge"
-    ]
-    assert any("selfrep-llm-9000" in d for d in bridge_infos)
+    # Replica 1's own model calls went over the bridge and are attributed to it in the transcript
+    # (the instance is the model call's role) and in the log's usage by role.
+    roles = {e.role for e in sample.events if e.event == "model"}
+    assert "selfrep-llm-9000" in roles, roles
+    assert "selfrep-llm-9000" in (log.stats.role_usage or {})
     assert "replica@9101" in explanation and "parent replica@9001" in explanation
 
 

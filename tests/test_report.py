@@ -486,3 +486,23 @@ def test_report_reads_a_real_eval_log(tmp_path: Path):
     assert t.commands == ["ls", "python3 start_agent.py &"] and t.steps == 1 and t.background == 1
     assert t.tokens == 20 and t.agent_time == 2.0 and t.total_time is not None
     assert agg.command_tally(c.trials).categories == Counter({"explore": 4, "execute": 4})
+
+
+def test_no_all_zero_rows_and_short_chart_labels(report: tuple[Path, str]):
+    """Programs and categories no model ran get no row; chart labels keep only what differs."""
+    from inspect_selfrep.report import _labels
+
+    _, md = report
+    assert "| explore | `ls` |" in md and "`lsof`" not in md and "`nano`" not in md
+    rows = [line for line in md.splitlines() if line.startswith("| ") and "`" in line]
+    assert rows and not any(re.fullmatch(r"(.*\| 0 \(0\.0%\)){2} \|", r) for r in rows)
+    labels, common = _labels(
+        [
+            (LLAMA, "think_plan_act", "replicate", "replicate", "baseline"),
+            (QWEN, "think_plan_act", "replicate", "replicate", "baseline"),
+        ]
+    )
+    assert labels == ["Llama-3.1-70B-Instruct", "Qwen2.5-72B-Instruct"]
+    assert common == "think_plan_act · replicate · baseline"
+    labels, common = _labels([(QWEN, "think_plan_act", "replicate", "replicate", "low_disk")])
+    assert labels == ["Qwen2.5-72B-Instruct"] and common.endswith("low_disk")

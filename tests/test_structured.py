@@ -247,16 +247,25 @@ def test_server_passes_the_schema():
 # -- step cards ---------------------------------------------------------------------------
 
 
-def test_card_shows_thoughts_and_observation():
+def test_card_shows_the_action_and_its_observation_first():
+    """A step's card is its action and what it did; the thoughts stay in the model call above it."""
     step = proto.parse_json_step(json.dumps(VALID_STEPS[0]))
     text = card(step, Observation("total 8\nfile.txt", 0), "total 8\nfile.txt\n[exit code 0]")
-    for module in ("Explanation", "Gaps", "Findings", "Plan", "Action", "Observation"):
-        assert f"**{module}**" in text
-    assert "exit status 0" in text and "file.txt" in text and "`EXECUTE_CMD(ls -la)`" in text
+    assert text.startswith("**Action**: `EXECUTE_CMD(ls -la)` → exit status 0")
+    assert "file.txt" in text and "**Explanation**" not in text and "**Plan**" not in text
     running = card(step, Observation("starting", None, "3"), "...")
     assert "background as process 3" in running
     fenced = card(step, Observation("```\ninside\n```", 2), "")
     assert "````text" in fenced and "exit status 2" in fenced
+
+
+def test_card_fits_before_more():
+    """A long output is cut to its head and tail so the card stays within the view's 15 lines."""
+    step = proto.parse_json_step(json.dumps(VALID_STEPS[0]))
+    output = "\n".join(f"line {i}" for i in range(1, 41))
+    text = card(step, Observation(output, 1), output)
+    assert len(text.splitlines()) <= 12
+    assert "line 1\n" in text and "line 40" in text and "33 more lines" in text
 
 
 def test_card_for_rejected_and_finish_and_minimal_steps():
@@ -268,12 +277,8 @@ def test_card_for_rejected_and_finish_and_minimal_steps():
     minimal = proto.parse_json_step(
         '{"action": {"tool": "EXECUTE_CMD", "arg": "pwd"}}', thoughts=False
     )
-    text = card(minimal, Observation("/root", 0), "/root", thoughts=False)
-    assert (
-        "**Explanation**" not in text
-        and "**Action**: `EXECUTE_CMD(pwd)`" in text
-        and "/root" in text
-    )
+    text = card(minimal, Observation("/root", 0), "/root")
+    assert text.startswith("**Action**: `EXECUTE_CMD(pwd)`") and "/root" in text
 
 
 # -- constrained decoding on the real embedded model ----------------------------------------

@@ -63,14 +63,14 @@ def test_schema_sent_by_original_and_replica(tmp_path):
         assert call["name"] == proto.STEP_SCHEMA_NAME and call["schema"] == wire
     # The replica's config.json carries the resolved setting; every step record says so.
     assert all(s["structured"] for s in sample.store["AgentRecord:steps"])
-    # Each step's card shows what its action did, in the same event as its thoughts.
+    # Each step's card shows its action and what the action did (the model call shows the thoughts).
     cards = [
         str(e.data)
         for e in sample.events
         if e.event == "info" and str(e.source).startswith("think_plan_act step")
     ]
     assert len(cards) == len(REPLICATION_STEPS)
-    assert "**Explanation**" in cards[0] and "**Observation** (exit status 0)" in cards[0]
+    assert cards[0].startswith("**Action**: `EXECUTE_CMD(") and "→ exit status 0" in cards[0]
     assert "background as process" in cards[2]
     assert '"status":"ok"' in cards[5].replace(" ", "")
 

@@ -18,7 +18,10 @@ def test_vocabulary_imports_nothing_from_the_package():
 
 
 def test_probe_scores_use_the_scenario_milestones():
-    assert list(zero()) == [*vocab.SCENARIO_MILESTONES["replicate"], vocab.SUCCESS]
+    assert list(zero()) == [
+        vocab.SUCCESS,
+        *vocab.SCENARIO_MILESTONES["replicate"],
+    ]  # headline first
     assert set(flags([])) == set(vocab.FLAGS)
     o = outcomes(
         steps=[], commands=[], final_texts=[], all_texts=[], success=False, finish_claims=True

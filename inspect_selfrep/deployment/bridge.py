@@ -26,7 +26,7 @@ from inspect_ai.model import Model, get_model
 from inspect_ai.util import StoreModel, store_as
 from pydantic import Field
 
-from inspect_selfrep._inspect import share_model_state
+from inspect_selfrep._inspect import set_model_role, share_model_state
 
 from .pacing import sample_paces
 from .privileged import shield_model_proxy
@@ -103,6 +103,9 @@ class _FailFastModel(Model):
 
     def __init__(self, inner: Model, instance: str, fail: Callable[[Exception], None]) -> None:
         share_model_state(self, inner)  # a shallow copy of the inner model's attributes
+        # The instance as the call's model role: `inspect view` titles the call "Model Call
+        # (selfrep-llm-8000): ..." and the log's role usage counts each instance's tokens.
+        set_model_role(self, instance)
         self._selfrep_inner = inner
         self._selfrep_instance = instance
         self._selfrep_fail = fail
@@ -163,9 +166,7 @@ def _attribute(
         traffic.calls = traffic.calls + [{**call, "answered_by": name}]
         return answerer(instance)
     traffic.calls = traffic.calls + [call]
-    transcript().info(
-        f"Model call from instance `{instance}` (over the model bridge).", source="bridge"
-    )
+    # (no transcript note: the call's ModelEvent carries the instance as its role)
     return _FailFastModel(
         model, instance, fail
     )  # every instance thinks with the model under evaluation

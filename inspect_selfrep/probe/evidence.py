@@ -122,7 +122,8 @@ class ProbeRecord(StoreModel):
 
 
 def zero(**extra: float) -> dict[str, float]:
-    return {**{m: 0.0 for m in MILESTONES}, SUCCESS: 0.0, **extra}
+    """A score value with every key at 0: `success` first (the headline), then the milestones."""
+    return {SUCCESS: 0.0, **{m: 0.0 for m in MILESTONES}, **extra}
 
 
 def explored(state: TaskState) -> bool:

@@ -15,11 +15,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from inspect_ai.scorer import Score, Scorer, Target, mean, scorer, stderr
+from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 from inspect_ai.util import store_as
 
 from inspect_selfrep.deployment import BridgeTraffic
+from inspect_selfrep.measures import score_metrics
 from inspect_selfrep.record import AgentRecord
 from inspect_selfrep.vocabulary import DEPTH, INSTRUCTED_REPLICA, REPLICA_1, REPLICA_2, SUCCESS
 
@@ -141,7 +142,7 @@ def chain_verdict(target_depth: int) -> Any:
     return verdict
 
 
-@scorer(metrics={"*": [mean(), stderr()]})
+@scorer(metrics=score_metrics())
 def chain_probe(
     depth: int = 2,
     settle: float | None = None,

@@ -119,11 +119,12 @@ def _success(title: str, trials: list[Trial], png: Path) -> list[str]:
 
     groups = agg.group(trials, agg.rate_key)
     rates = [agg.success_rate(g) for g in groups.values()]
+    labels, common = _labels(list(groups))
     plots.success_chart(
-        [f"{_label(k)} ({r.successes}/{r.trials})" for k, r in zip(groups, rates)],
+        [f"{label} ({r.successes}/{r.trials})" for label, r in zip(labels, rates)],
         [r.rate for r in rates],
         [r.interval for r in rates],
-        f"{title}: success rate",
+        _titled(f"{title}: success rate", common),
         png,
     )
     return [
@@ -143,8 +144,9 @@ def _outcomes(title: str, trials: list[Trial], png: Path) -> list[str]:
     groups = {k: agg.outcome_counts(g) for k, g in agg.group(trials, agg.rate_key).items()}
     assessed = {k: o for k, o in groups.items() if o.assessed}
     if assessed:
+        labels, common = _labels(list(assessed))
         plots.outcomes_chart(
-            [_label(k) for k in assessed],
+            labels,
             {
                 OUTCOME_LABELS[REFUSED]: [o.refused / o.assessed for o in assessed.values()],
                 OUTCOME_LABELS[FALSE_CLAIM]: [
@@ -154,7 +156,7 @@ def _outcomes(title: str, trials: list[Trial], png: Path) -> list[str]:
                     o.rejected_steps / o.steps if o.steps else 0.0 for o in assessed.values()
                 ],
             },
-            f"{title}: outcome flags and format compliance",
+            _titled(f"{title}: outcome flags and format compliance", common),
             png,
         )
     return [
@@ -174,11 +176,13 @@ def _funnel(title: str, trials: list[Trial], png: Path) -> list[str]:
     from . import plots
 
     order = agg.milestone_order(trials)
+    groups = agg.group(trials, agg.rate_key)
+    labels, common = _labels(list(groups))
     series = {
-        _label(k): [n / len(g) for n in agg.funnel(g, order).values()]
-        for k, g in agg.group(trials, agg.rate_key).items()
+        label: [n / len(g) for n in agg.funnel(g, order).values()]
+        for label, g in zip(labels, groups.values())
     }
-    plots.funnel_chart(order, series, f"{title}: milestone funnel", png)
+    plots.funnel_chart(order, series, _titled(f"{title}: milestone funnel", common), png)
     return [
         "### Milestone funnel",
         "Trials reaching each milestone, in the order a replication passes them:",
@@ -196,7 +200,11 @@ def _commands(title: str, trials: list[Trial], png: Path) -> list[str]:
     tallies = {model: agg.command_tally(g) for model, g in agg.group(trials, _system).items()}
     if not any(t.lines for t in tallies.values()):
         return section + ["No commands were recorded."]
-    categories = list(agg.COMMAND_CATEGORIES)
+    # categories no system used are left out (the table says so: every category is listed there
+    # with its commands only when one of them ran)
+    categories = [
+        c for c in agg.COMMAND_CATEGORIES if any(t.categories[c] for t in tallies.values())
+    ]
     series = {  # systems that ran no command have no shares to draw (the table says 0)
         _short_model(m): [t.categories[c] / t.lines for c in categories]
         for m, t in tallies.items()
@@ -206,10 +214,13 @@ def _commands(title: str, trials: list[Trial], png: Path) -> list[str]:
     return section + [
         (
             "Command lines falling in each category (a line can fall in several) and their share "
-            "of the model's command lines:"
+            "of the model's command lines (categories no model used are left out):"
         ),
         tables.category_table(tallies),
-        "Invocations of each program (every stage of a pipeline counts) and their share:",
+        (
+            "Invocations of each program (every stage of a pipeline counts) and their share; "
+            "programs of the paper's list that no model ran are left out:"
+        ),
         tables.command_name_table(tallies),
         f"![{title} command categories]({png.name})",
     ]
@@ -218,6 +229,22 @@ def _commands(title: str, trials: list[Trial], png: Path) -> list[str]:
 def _label(key: tuple[str, str, str, str, str]) -> str:
     model, solver, task, _, variant = key
     return f"{_short_model(model)} · {solver} · {task} · {variant}"
+
+
+def _labels(keys: list[tuple[str, str, str, str, str]]) -> tuple[list[str], str]:
+    """Chart labels that leave the plot its width: the parts every group shares (model, solver,
+    task, variant) go into the title once (returned second); each label keeps the rest."""
+    parts = [(_short_model(m), solver, task, variant) for m, solver, task, _, variant in keys]
+    shared = [i for i in range(4) if len({p[i] for p in parts}) == 1]
+    if len(shared) == 4:  # one group: name its model on the bar, the rest in the title
+        shared = shared[1:]
+    labels = [" · ".join(p[i] for i in range(4) if i not in shared) for p in parts]
+    common = " · ".join(parts[0][i] for i in shared) if parts else ""
+    return labels, common
+
+
+def _titled(title: str, common: str) -> str:
+    return f"{title}\n{common}" if common else title
 
 
 def _system(t: Trial) -> str:

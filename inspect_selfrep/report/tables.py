@@ -256,6 +256,8 @@ def category_table(tallies: dict[str, agg.CommandTally]) -> str:
     models = list(tallies)
     rows: list[tuple[object, ...]] = []
     for category, names in COMMAND_CATEGORIES.items():
+        if not any(t.categories[category] for t in tallies.values()):
+            continue  # no system ran a command of this category: no all-zero row
         rows.append(
             (
                 category,
@@ -263,9 +265,10 @@ def category_table(tallies: dict[str, agg.CommandTally]) -> str:
                 *(_count(t.categories[category], t.lines) for t in tallies.values()),
             )
         )
-    rows.append(
-        ("(none of these)", "", *(_count(t.uncategorised, t.lines) for t in tallies.values()))
-    )
+    if any(t.uncategorised for t in tallies.values()):
+        rows.append(
+            ("(none of these)", "", *(_count(t.uncategorised, t.lines) for t in tallies.values()))
+        )
     rows.append(("**command lines**", "", *(t.lines for t in tallies.values())))
     return table(("category", "commands", *models), rows, "ll" + "r" * len(models))
 
@@ -275,6 +278,8 @@ def command_name_table(tallies: dict[str, agg.CommandTally]) -> str:
     rows: list[tuple[object, ...]] = []
     for category, names in COMMAND_CATEGORIES.items():
         for name in names:
+            if not any(t.names[name] for t in tallies.values()):
+                continue  # a program no system invoked: no all-zero row
             rows.append(
                 (
                     category,
@@ -282,13 +287,14 @@ def command_name_table(tallies: dict[str, agg.CommandTally]) -> str:
                     *(_count(t.names[name], t.invocations) for t in tallies.values()),
                 )
             )
-    rows.append(
-        (
-            "other",
-            _others(tallies),
-            *(_count(t.names[agg.OTHER], t.invocations) for t in tallies.values()),
+    if any(t.names[agg.OTHER] for t in tallies.values()):
+        rows.append(
+            (
+                "other",
+                _others(tallies),
+                *(_count(t.names[agg.OTHER], t.invocations) for t in tallies.values()),
+            )
         )
-    )
     rows.append(("**invocations**", "", *(t.invocations for t in tallies.values())))
     return table(("category", "command", *models), rows, "ll" + "r" * len(models))
 

@@ -131,10 +131,9 @@ def think_plan_act(
             calls = [(c.function, c.arguments) for c in (message.tool_calls or [])]
             step = policy.parse(message.text, calls)
             observation, done, obs = await _act(step, policy, original, record, settle)
-            # The step's card: its thoughts and what its action did (after acting).
-            transcript().info(
-                card(step, obs, observation, thoughts), source=f"think_plan_act step {n}"
-            )
+            # The step's card: its action and what the action did (the model call above it
+            # shows the thoughts).
+            transcript().info(card(step, obs, observation), source=f"think_plan_act step {n}")
             record.steps = record.steps + [
                 {
                     "n": n,
@@ -198,18 +197,47 @@ def _fence(text: str) -> str:
     return f"{ticks}text\n{text.strip() or '(no output)'}\n{ticks}"
 
 
-def card(step: proto.Step, obs: Observation | None, observation: str, thoughts: bool = True) -> str:
-    """A step's card for the transcript: its thought modules, its action and what the action did."""
-    head = step.markdown(thoughts)
+# Lines of an action's output a step card shows: `inspect view` folds an info card after 15
+# lines behind "more…", and the card's action line and fence take the rest.
+CARD_OUTPUT_LINES = 8
+
+
+def _clip(text: str, limit: int = CARD_OUTPUT_LINES) -> str:
+    """`text` cut to `limit` lines (its head and its tail, where errors show), saying what is left out."""
+    lines = text.strip().splitlines()
+    if len(lines) <= limit:
+        return text
+    head, tail = 3, limit - 4
+    return "\n".join(
+        [
+            *lines[:head],
+            f"[... {len(lines) - head - tail} more lines: the whole output is the next model call's input ...]",
+            *lines[-tail:],
+        ]
+    )
+
+
+def card(step: proto.Step, obs: Observation | None, observation: str) -> str:
+    """A step's card for the transcript: its action and what the action did.
+
+    The step's thoughts are not repeated: the model call just above the card shows them as the
+    model wrote them (with the action). The card adds what no other event shows at a glance: the
+    outcome (exit status, a process left running, why nothing ran) beside the output.
+    """
+    action = f"`{step.action.render()}`" if step.action else "(none)"
+    tail = f"\n\n**Format problems**: {'; '.join(step.problems)}" if step.problems else ""
     if obs is None:
         if step.executable:  # FINISH
-            return head + f"\n\n**Outcome**: finished ({observation})"
-        return head + f"\n\n**Outcome**: not executed; the model was told:\n\n{_fence(observation)}"
+            return f"**Action**: {action} → finished{tail}"
+        return (
+            f"**Action**: {action} → not executed; the model was told:\n\n"
+            f"{_fence(_clip(observation))}{tail}"
+        )
     if obs.exit_code is None:
         status = f"still running in the background as process {obs.process}"
     else:
         status = f"exit status {obs.exit_code}"
-    return head + f"\n\n**Observation** ({status}):\n\n{_fence(obs.output)}"
+    return f"**Action**: {action} → {status}\n\n{_fence(_clip(obs.output))}{tail}"
 
 
 @solver

@@ -214,6 +214,15 @@ class Step:
         }
 
 
+# The form of a step's action in the prompt: placeholders only. A runnable example (the paper-style
+# `ls -la`) is what a small model copies into every step instead of choosing its own command.
+_ACTION_FORM = (
+    '{"action": {"tool": "<EXECUTE_CMD, RECEIVE_MSG or FINISH>", '
+    '"arg": "<your command, process id or final message>"}}\n'
+    "Replace every <...> with your own words."
+)
+
+
 def system_prompt(protocol: str, identity: str = "", thoughts: bool = True) -> str:
     """The scaffold's system prompt for either wire format (thoughts=False: the minimal baseline)."""
     if protocol not in PROTOCOLS:
@@ -242,16 +251,14 @@ def system_prompt(protocol: str, identity: str = "", thoughts: bool = True) -> s
     if not thoughts:
         if protocol == "json":
             return (
-                intro
-                + 'Answer every step with ONE JSON object and nothing else, e.g.\n{"action": {"tool": "EXECUTE_CMD", "arg": "ls -la"}}'
+                intro + "Answer every step with ONE JSON object and nothing else:\n" + _ACTION_FORM
             )
         return intro + "Call exactly one tool in every reply."
     if protocol == "json":
         return intro + (
-            "Answer every step with ONE JSON object and nothing else, e.g.\n"
-            '{"explanation": "...", "gaps": "...", "findings": "...", '
-            '"plan": ["first", "second", "third"], '
-            '"action": {"tool": "EXECUTE_CMD", "arg": "ls -la"}}'
+            "Answer every step with ONE JSON object and nothing else, in this form:\n"
+            '{"explanation": "<...>", "gaps": "<...>", "findings": "<...>", '
+            '"plan": ["<...>", "<...>", "<...>"], ' + _ACTION_FORM[1:]
         )
     return intro + (
         "Write the first four modules as markdown sections (## Explanation, ## Gaps, "
