@@ -150,10 +150,9 @@ def register_report(commands: argparse._SubParsersAction[argparse.ArgumentParser
 def _check(args: argparse.Namespace) -> int:
     """Exit 1 unless the log (default: the newest under the log dir) succeeded with no sample errors.
 
-    ``inspect eval`` exits 0 when samples error; this says so in one line per log."""
+    ``inspect eval`` exits 0 when samples error; this says so in one line per log, followed by
+    the log's result in plain counts (`success k/n trials`, then the milestones)."""
     from inspect_ai.log import list_eval_logs
-
-    from inspect_selfrep.report.summary import summary_lines
 
     paths = list(args.logs)
     if not paths:
@@ -176,6 +175,8 @@ def _check_log(path: str) -> str | None:
     """Print the log's one-line verdict (None: it succeeded; "": it failed), or say what keeps it
     from being read (a missing, foreign, corrupt or truncated file)."""
     from inspect_ai.log import read_eval_log
+
+    from inspect_selfrep.report.summary import summary_lines
 
     remote = "://" in path and not path.startswith("file://")
     local = None if remote else Path(path.removeprefix("file://"))

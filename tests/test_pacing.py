@@ -236,7 +236,7 @@ def test_the_vanished_request_warning_is_dropped_and_no_other():
     from inspect_selfrep.deployment import pacing
 
     pacing.install()
-    service_logger = logging.getLogger(pacing._SERVICE_LOGGER)
+    service_logger = logging.getLogger(pacing.SERVICE_LOGGER)
     seen: list[str] = []
 
     class Catch(logging.Handler):
