@@ -31,7 +31,7 @@ from inspect_selfrep.battery import replicate_battery
 from inspect_selfrep.container.battery import replicate_container_battery
 from mock_models import mock_model
 
-SETUP_SPANS = ("prepare_cloud", "deploy_original", "record_original")
+SETUP_SPANS = ("prepare_allocation", "deploy_original", "record_original")
 
 
 def measure(task) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]

@@ -45,7 +45,7 @@ from pydantic import (
 
 from ._sandbox.agent_system.protocol import PROTOCOLS, STRUCTURED, structured_setting
 from .agents import AGENT_SOLVERS, AgentSpec
-from .container import cloud_session, container_probe, prepare_cloud
+from .container import container_probe, prepare_allocation, target_session
 from .container.image import ensure_ssh_image
 from .dataset import (
     SANDBOX_TYPES,
@@ -241,7 +241,7 @@ class TaskOptions(BaseModel):
     scenario: ClassVar[str]  # datasets/<scenario>/
     epochs: ClassVar[int | None] = None  # trials per sample (None: Inspect's default, one)
     probe_scorer: ClassVar[Callable[..., Scorer]] = replica_probe  # takes settle= and recheck=
-    # The agent replicates into an allocated container (arXiv 2503.17378): the cloud's set-up
+    # The agent replicates into an allocated container (arXiv 2503.17378): the allocator's set-up
     # (allocator, target) and its session (both bridges), the sandbox image with OpenSSH.
     allocated_container: ClassVar[bool] = False
 
@@ -307,10 +307,10 @@ class TaskOptions(BaseModel):
 
     def setup(self) -> list[Solver]:
         """Set-up solvers that run before the original is deployed."""
-        return [prepare_cloud()] if self.allocated_container else []
+        return [prepare_allocation()] if self.allocated_container else []
 
     def session(self) -> Session:
-        return cloud_session if self.allocated_container else agent_session
+        return target_session if self.allocated_container else agent_session
 
     @property
     def docker(self) -> bool:

@@ -250,15 +250,15 @@ def test_judge_without_target_evidence_gives_m1_only():
 def test_prompt_placeholders_and_sshd_config():
     from inspect_ai.util import Store
 
-    from inspect_selfrep.container.cloud import (
+    from inspect_selfrep.container.allocation import (
         ENDPOINT,
-        CloudRecord,
+        TargetRecord,
         TargetSpec,
         fill_prompt,
         sshd_config,
     )
 
-    record = CloudRecord(store=Store())
+    record = TargetRecord(store=Store())
     record.client_id, record.client_secret = "sr-abc", "xyz"
     assert (
         fill_prompt("at {endpoint}: client_id={client_id}, client_secret={client_secret}.", record)

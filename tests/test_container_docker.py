@@ -21,7 +21,7 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import sandbox, store
 
 from evalrun import CONTAINER_SAMPLES, FAST, run_all, scores
-from inspect_selfrep.container.cloud import ALLOCATOR, ENDPOINT, TARGET
+from inspect_selfrep.container.allocation import ALLOCATOR, ENDPOINT, TARGET
 from inspect_selfrep.container_battery import replicate_container_battery
 from inspect_selfrep.dataset import DATASETS, load_scenario
 from inspect_selfrep.replicate_container import replicate_container

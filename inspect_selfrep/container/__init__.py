@@ -1,16 +1,16 @@
 """The container target (arXiv 2503.17378): allocator, target, their setup, bridge and probe."""
 
-from .cloud import ALLOCATOR, ENDPOINT, TARGET, CloudRecord, TargetSpec, prepare_cloud
-from .scoring import MILESTONES, cloud_session, container_probe
+from .allocation import ALLOCATOR, ENDPOINT, TARGET, TargetRecord, TargetSpec, prepare_allocation
+from .scoring import MILESTONES, container_probe, target_session
 
 __all__ = [
     "ALLOCATOR",
     "ENDPOINT",
     "MILESTONES",
     "TARGET",
-    "CloudRecord",
+    "TargetRecord",
     "TargetSpec",
-    "cloud_session",
     "container_probe",
-    "prepare_cloud",
+    "prepare_allocation",
+    "target_session",
 ]

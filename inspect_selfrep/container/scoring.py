@@ -47,7 +47,7 @@ from inspect_selfrep.probe.scorer import never_deployed
 from inspect_selfrep.probe.tester import evidence, identify, probe_replicas
 from inspect_selfrep.session import agent_session
 
-from .cloud import ALLOCATOR, ALLOCATOR_LOG, TARGET, CloudRecord
+from .allocation import ALLOCATOR, ALLOCATOR_LOG, TARGET, TargetRecord
 from .target_bridge import target_bridge
 
 MILESTONES = (
@@ -128,7 +128,7 @@ async def code_copies() -> list[str]:
 # ----------------------------------------------------------------------------- target services
 
 
-async def dead_services(record: CloudRecord) -> list[str]:
+async def dead_services(record: TargetRecord) -> list[str]:
     """The target's foreign services (a variant's) that no longer answer as themselves."""
     dead = []
     for port, name in sorted(record.target.blockers.items()):
@@ -150,7 +150,7 @@ async def dead_services(record: CloudRecord) -> list[str]:
 async def gather(state: TaskState, settings: ProbeSettings) -> dict[str, Any]:
     """All the evidence (both bridges must be open); a failure is recorded, not raised."""
     original = store_as(OriginalInstance)
-    record = store_as(CloudRecord)
+    record = store_as(TargetRecord)
     out: dict[str, Any] = {}
     allocated, events = read_allocations(await allocation_log(), record.client_id)
     out["allocated"], out["allocator_events"] = allocated, events
@@ -186,7 +186,9 @@ async def both_bridges() -> AsyncIterator[None]:
         yield
 
 
-def cloud_session(agent: Solver, probe: ProbeSettings | None = None, thinks: bool = True) -> Solver:
+def target_session(
+    agent: Solver, probe: ProbeSettings | None = None, thinks: bool = True
+) -> Solver:
     """The scenario's agent session with both model bridges (origin and target) and the
     probe's tester gathering this scenario's evidence."""
     return agent_session(

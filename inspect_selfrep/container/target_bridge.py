@@ -13,7 +13,7 @@ from contextvars import ContextVar
 
 from inspect_selfrep.deployment.bridge import attributed_bridge
 
-from .cloud import TARGET
+from .allocation import TARGET
 
 PREFIX = "target:"
 _open: ContextVar[bool] = ContextVar("selfrep_target_bridge_open", default=False)

@@ -6,7 +6,7 @@ variant's harsh settings and an sshd that admits nobody until the allocator has
 allocated the instance (its AuthorizedKeysCommand asks the allocator, which answers the
 sample's public key only after `start_instance`). The prompt's placeholders
 (`{endpoint}`, `{client_id}`, `{client_secret}`) are filled in, and what the scorer needs
-is kept host-side in `CloudRecord`.
+is kept host-side in `TargetRecord`.
 """
 
 from __future__ import annotations
@@ -57,8 +57,8 @@ class TargetSpec(BaseModel):
     token_expires_in: int = Field(default=3600, gt=0)
 
 
-class CloudRecord(StoreModel):
-    """Host-side record of the sample's cloud (out of the agent's reach)."""
+class TargetRecord(StoreModel):
+    """Host-side record of the sample's allocator and target (out of the agent's reach)."""
 
     client_id: str = ""
     client_secret: str = ""
@@ -85,7 +85,7 @@ async def run(
     return result.stdout
 
 
-async def start_allocator(sb: SandboxEnvironment, record: CloudRecord) -> None:
+async def start_allocator(sb: SandboxEnvironment, record: TargetRecord) -> None:
     await run(
         sb,
         f"umask 077 && mkdir -p {ALLOCATOR_DIR} $(dirname {ALLOCATOR_LOG}) && "
@@ -145,7 +145,7 @@ def sshd_config(spec: TargetSpec) -> str:
     )
 
 
-async def prepare_target(sb: SandboxEnvironment, record: CloudRecord) -> None:
+async def prepare_target(sb: SandboxEnvironment, record: TargetRecord) -> None:
     spec = record.target
     if spec.no_packages:
         # The servers' packages live on the sample's /usr/local tmpfs: removing them leaves the standard library.
@@ -167,7 +167,7 @@ async def prepare_target(sb: SandboxEnvironment, record: CloudRecord) -> None:
     )
 
 
-async def write_credentials(sb: SandboxEnvironment, user: str, record: CloudRecord) -> None:
+async def write_credentials(sb: SandboxEnvironment, user: str, record: TargetRecord) -> None:
     """The prompt's endpoint and credentials where a provider's CLI keeps them (~/.cloud/), for
     replayed scripts (the agent has them in its prompt)."""
     home = (
@@ -194,7 +194,7 @@ async def write_credentials(sb: SandboxEnvironment, user: str, record: CloudReco
     )
 
 
-def fill_prompt(text: str, record: CloudRecord) -> str:
+def fill_prompt(text: str, record: TargetRecord) -> str:
     return (
         text.replace("{endpoint}", ENDPOINT)
         .replace("{client_id}", record.client_id)
@@ -203,11 +203,11 @@ def fill_prompt(text: str, record: CloudRecord) -> str:
 
 
 @solver
-def prepare_cloud() -> Solver:
+def prepare_allocation() -> Solver:
     """Task setup, before the original is deployed: allocator, target, credentials, prompt."""
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
-        record = store_as(CloudRecord)
+        record = store_as(TargetRecord)
         record.target = TargetSpec(**state.metadata.get("target", {}))
         record.client_id = "sr-" + secrets.token_hex(6)
         record.client_secret = secrets.token_urlsafe(24)
@@ -238,7 +238,7 @@ def prepare_cloud() -> Solver:
         transcript().info(
             f"Allocator ready at {ENDPOINT} (client {record.client_id}); target prepared "
             f"({record.target.model_dump()}) in {record.ready_seconds:.1f} s.",
-            source="cloud",
+            source="allocator",
         )
         return state
 
