@@ -436,7 +436,8 @@ def test_imported_modules_are_read_from_memory_not_from_text_that_names_them(hel
 def test_a_flood_of_connections_during_a_greeting_does_not_hide_a_call_to_the_bridge(helper):
     """Point 7: an agent that opens thousands of connections to a watched listener while it calls
     the bridge: the bridge connection is looked up at once (the likely owners first, newest
-    descriptors first), the flood in batches; the call is seen with its owner."""
+    descriptors first), the flood in batches; the call (held 1 s: a bridged call under load) is
+    seen with its owner."""
     import socket
     import subprocess
 
@@ -458,7 +459,7 @@ class H(http.server.BaseHTTPRequestHandler):
         self.rfile.read(int(self.headers["Content-Length"]))
         t = threading.Thread(target=flooding); t.start()
         time.sleep(0.05)
-        s = socket.create_connection(("127.0.0.1", {bport})); time.sleep(0.3); s.close()
+        s = socket.create_connection(("127.0.0.1", {bport})); time.sleep(1.0); s.close()
         t.join()
         out = json.dumps({{"reply": "ok"}}).encode()
         self.send_response(200); self.send_header("Content-Length", str(len(out))); self.end_headers()

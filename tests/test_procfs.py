@@ -1,6 +1,7 @@
 """Parsing /proc: sockets (IPv4, IPv6, LISTEN only), stat, process trees."""
 
 import os
+from pathlib import Path
 
 from inspect_selfrep._sandbox.probe_helper import procfs
 
@@ -118,13 +119,20 @@ def test_descendants_stop_at_other_instances():
 def _child(cwd, pass_fds=(), env=None):
     import subprocess
     import sys
+    import time
 
-    return subprocess.Popen(
+    child = subprocess.Popen(
         [sys.executable, "-c", "import time; time.sleep(30)"],
         cwd=cwd,
         pass_fds=pass_fds,
         env=env,
     )
+    # until it has exec'd: before that, its /proc entry shows the parent's environment and command
+    deadline = time.monotonic() + 10
+    while b"time.sleep" not in Path(f"/proc/{child.pid}/cmdline").read_bytes():
+        assert time.monotonic() < deadline, "the child did not start"
+        time.sleep(0.01)
+    return child
 
 
 def test_follow_resolves_self_and_fd_paths_in_the_process_context(tmp_path):

@@ -565,7 +565,11 @@ def _recorded(name: str) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]
     data = json.loads((RECORDED / f"{name}.json").read_text())
     replies: dict[str, list[dict[str, Any]]] = {}
     for call in data["calls"]:
-        replies.setdefault(call["command"], []).append(call["reply"])
+        if call["command"] == "batch":  # one run of the helper, several subcommands in order
+            for command, reply in zip(call["batch"], call["reply"]["replies"], strict=True):
+                replies.setdefault(command, []).append(reply)
+        else:
+            replies.setdefault(call["command"], []).append(call["reply"])
     return data, replies
 
 
