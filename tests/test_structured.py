@@ -176,13 +176,13 @@ def test_fit_schema_caps_free_strings():
     assert props["action"]["properties"]["arg"]["maxLength"] > caps[0]
     assert "maxLength" not in props["action"]["properties"]["tool"]  # an enum needs no cap
     assert props["plan"]["minItems"] == 3 and "maxLength" in props["plan"]["items"]
-    # the whole step fits: 6 thoughts/plan strings + the argument, in characters ≈ 3 per token
+    # the whole step fits: 6 thoughts/plan strings + the argument, in characters ≈ 2 per token
     total = (
         sum(caps)
         + 3 * props["plan"]["items"]["maxLength"]
         + props["action"]["properties"]["arg"]["maxLength"]
     )
-    assert total <= 256 * 3
+    assert total <= 256 * 2
     assert (
         "maxLength" not in proto.step_schema()["properties"]["explanation"]
     )  # a copy, not in place

@@ -373,7 +373,10 @@ class _GrammarConstraint:
 
 # Characters per token assumed when fitting strings into a token budget (English prose
 # is ~4, shell commands ~3; the lower figure keeps the JSON whole).
-_CHARS_PER_TOKEN = 3
+# Characters per token the caps assume: 2, not English's ~4, since a small model's runaway strings
+# (digit runs, repeated fragments) cost about a token a character: at 3 the step could still be cut
+# off by max_tokens before its JSON closed (a format failure in every step of `make run`).
+_CHARS_PER_TOKEN = 2
 _KEY_TOKENS = 6  # a key, its quotes and separators
 _LONG_FIELDS = {"arg": 3}  # the action's argument gets a larger share than a thought
 
