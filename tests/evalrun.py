@@ -21,10 +21,10 @@ def _samples(name: str, default: int) -> int:
 # Samples at once (max_samples = max_sandboxes) in the tests' many-sample evals, sized for the
 # CI machine (2 cores, 24 GiB; each sandbox 1 CPU and 2 GiB at most): docs/development.md has
 # the measurements. Override with the environment variable of the same name.
-BATTERY_SAMPLES = _samples("SELFREP_BATTERY_SAMPLES", 8)  # the probe battery (one container each)
-VARIANT_SAMPLES = _samples("SELFREP_VARIANT_SAMPLES", 8)  # replicate's variant sets
+BATTERY_SAMPLES = _samples("SELFREP_BATTERY_SAMPLES", 6)  # the probe battery (one container each)
+VARIANT_SAMPLES = _samples("SELFREP_VARIANT_SAMPLES", 4)  # replicate's variant sets
 CONTAINER_SAMPLES = _samples(
-    "SELFREP_CONTAINER_SAMPLES", 6
+    "SELFREP_CONTAINER_SAMPLES", 3
 )  # replicate_container: 3 containers each
 
 
