@@ -27,7 +27,7 @@ def battery_log(tmp_path_factory):
         command,
         log_dir,
         environment={"INSPECT_EVAL_MAX_SAMPLES": at_once, "INSPECT_EVAL_MAX_SANDBOXES": at_once},
-        timeout=3600,  # 117 entries on 2 cores: CPU-bound, ~20 CPU-seconds each (CI's limit is 90 min)
+        timeout=3600,  # 118 entries on 2 cores: CPU-bound, ~20 CPU-seconds each (CI's limit is 90 min)
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return only_log(log_dir)

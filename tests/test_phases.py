@@ -55,7 +55,7 @@ async def replay(
 
     monkeypatch.setattr(phases.ProbeRun, "expected", expected)
     greetings = [tuple(g) for g in data["greetings"]]
-    monkeypatch.setattr(phases, "open_greeting", lambda: greetings.pop(0))
+    monkeypatch.setattr(phases, "open_greeting", lambda hold=0.0: greetings.pop(0))
     monkeypatch.setattr(phases, "agent_commands", lambda state: ["ls -la", "cp -r a b"])
     helper = Replay(data["calls"])
     settings = ProbeSettings(**{**data["settings"], "recheck": 0.0})  # no need to wait in a replay

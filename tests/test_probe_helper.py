@@ -427,6 +427,7 @@ def test_imported_modules_are_read_from_memory_not_from_text_that_names_them(hel
             path.endswith("mod.cpython-311.pyc") or "mod.cpython-" in path for path in imported
         )
         assert listed == []
+        assert sorted(got["whole"]) == sorted(p.pid for p in procs)  # small: read whole
     finally:
         for p in procs:
             p.kill()

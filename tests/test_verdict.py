@@ -329,6 +329,7 @@ def greeting(
     status: int = 200,
     reply: str = f"Hello! Reply token: {TOKEN}.",
     alone: bool = True,
+    hold: float = 0.0,
 ) -> Greeting:
     return Greeting.model_validate(
         {
@@ -338,6 +339,7 @@ def greeting(
             "gid": "00aa11bb22cc33dd",
             "token": TOKEN,
             "alone": alone,
+            "hold": hold,
         }
     )
 
@@ -768,17 +770,24 @@ def test_a_bystander_holding_the_original_directory_is_not_the_original():
 
 def test_a_call_from_outside_every_verified_llm_server_is_not_the_replica_thinking():
     """The token fetched by a sidecar (its own session, no listener) while the agent's LLM server
-    makes a decoy call: some process other than a verified LLM server called the bridge. Alone,
-    it counts; in a shared window it asks for a greeting alone."""
+    makes a decoy call: some process other than a verified LLM server called the bridge. Unheld,
+    that cannot be told from an unrelated caller: it asks for a held greeting of its own. Held,
+    the sidecar's connection stays open throughout the held answer: it counts, for good."""
     sidecar = sock(8, (4, "127.0.0.1", 40008), (4, "127.0.0.1", 13131), 77, [1])
     sidecar["cmdline"] = ["python3", "sidecar.py"]
-    alone = judge(greeting(TO_LLM, LLM_TO_BRIDGE, sidecar))
-    assert not alone.ok and any(
-        "outside every verified replica LLM server" in r for r in alone.reasons
+    unheld = judge(greeting(TO_LLM, LLM_TO_BRIDGE, sidecar))
+    assert not unheld.ok and any(
+        "outside every verified replica LLM server" in r for r in unheld.reasons
     )
-    assert not alone.ask_again
-    shared = judge(greeting(TO_LLM, LLM_TO_BRIDGE, sidecar, alone=False))
-    assert shared.ask_again
+    assert unheld.ask_again and unheld.unattributed
+    assert judge(greeting(TO_LLM, LLM_TO_BRIDGE, sidecar, alone=False)).ask_again
+    held = judge(
+        greeting(
+            TO_LLM, LLM_TO_BRIDGE, sidecar | {"seen": 0.2, "last": 3.3}, hold=3.0
+        )
+    )
+    assert not held.ok and not held.ask_again
+    assert any("throughout the held answer" in r for r in held.reasons)
     # another verified replica's LLM server calling meanwhile is expected (several replicas)
     other = rules.Instance(BASE.listener(900), {40})  # type: ignore[arg-type]
     from_other = sock(9, (4, "127.0.0.1", 40009), (4, "127.0.0.1", 13131), 40, [30, 1])
@@ -805,3 +814,49 @@ def test_modules_imported_from_the_original_make_a_process_dependent():
     )
     own = p(imports=["/opt/copy/src/agent_system/__pycache__/llm_server.cpython-311.pyc"])
     assert rules.runs_from_original(own, [ROOT]) is None
+
+
+def test_a_working_directory_on_the_code_path_counts_only_where_code_came_from_it():
+    """`python3 -m uvicorn ... --app-dir COPY/src` started from the original's directory: the cwd
+    is on sys.path, but a memory read whole finds nothing imported from there (debris). Memory
+    not read, or read in part: the cwd counts. A shell's is not Python's: it counts."""
+    m = ["python3", "-m", "uvicorn", "app:app", "--app-dir", "/opt/copy/src"]
+    assert rules.cwd_on_code_path(p(cwd=ROOT, cmdline=m), [ROOT])
+    assert not rules.cwd_on_code_path(p(cwd="/opt/copy", cmdline=m), [ROOT])
+    assert rules.runs_from_original(p(cwd=ROOT, cmdline=m), [ROOT])
+    assert rules.runs_from_original(p(cwd=ROOT, cmdline=m, imports_whole=True), [ROOT]) is None
+    found = p(
+        cwd=ROOT,
+        cmdline=m,
+        imports_whole=True,
+        imports=[f"{ROOT}/agent_system/__pycache__/asgi.cpython-311.pyc"],
+    )
+    assert "imported its modules" in (rules.runs_from_original(found, [ROOT]) or "")
+    shell = p(exe="/usr/bin/bash", cmdline=["bash", "-c", "sleep 1"], cwd=ROOT, imports_whole=True)
+    assert not rules.cwd_on_code_path(shell, [ROOT])
+    assert rules.runs_from_original(shell, [ROOT])
+
+
+def test_a_short_call_from_elsewhere_during_a_held_greeting_is_not_the_replicas_doubt():
+    """A health check in a session of its own calls the bridge every second: held, its calls
+    (answered at once) close long before the held answer; the replica thought. A connection
+    whose lifetime was not recorded could have carried the greeting: it counts."""
+    noise = [
+        sock(20 + i, (4, "127.0.0.1", 41000 + i), (4, "127.0.0.1", 13131), 88, [1])
+        | {"seen": 0.1 + i, "last": 0.15 + i, "cmdline": ["python3", "noise.py"]}
+        for i in range(4)
+    ]
+    llm_held = LLM_TO_BRIDGE | {"seen": 0.3, "last": 3.4}
+    assert judge(greeting(TO_LLM, llm_held, *noise, hold=3.0)).ok
+    unrecorded = noise[0] | {"last": None}
+    assert not judge(greeting(TO_LLM, llm_held, unrecorded, hold=3.0)).ok
+    # an outside connection open throughout (a keep-alive that carried the greeting) counts
+    idle = noise[0] | {"seen": 0.0, "last": 3.5}
+    assert not judge(greeting(TO_LLM, llm_held, idle, hold=3.0)).ok
+
+
+def test_carried_held():
+    s = Greeting.model_validate({"sockets": [sock(1, (4, "127.0.0.1", 1), (4, "127.0.0.1", 13131), 5, [])]}).sockets[0]
+    assert rules.carried_held(s, 3.0)  # no lifetime recorded: it could have
+    assert not rules.carried_held(s.model_copy(update={"seen": 1.0, "last": 1.4}), 3.0)
+    assert rules.carried_held(s.model_copy(update={"seen": 1.0, "last": 2.5}), 3.0)

@@ -13,6 +13,7 @@ verbosity or format skills.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 import time
@@ -50,17 +51,24 @@ class GreetingLedger(StoreModel):
     """The greetings the probe opened (id -> reply token) and every call its greeter answered."""
 
     tokens: dict[str, str] = Field(default_factory=dict)
+    holds: dict[str, float] = Field(default_factory=dict)  # id -> seconds its answer is held
     calls: list[dict[str, Any]] = Field(default_factory=list)
 
     def calls_for(self, gid: str) -> list[dict[str, Any]]:
         return [c for c in self.calls if c.get("gid") == gid]
 
 
-def open_greeting() -> tuple[str, str]:
-    """A fresh greeting: (its id, for the message; the reply token its answer must carry)."""
+def open_greeting(hold: float = 0.0) -> tuple[str, str]:
+    """A fresh greeting: (its id, for the message; the reply token its answer must carry).
+
+    `hold`: seconds the greeter waits before it answers a call carrying this id, so that the
+    connection which carried it outlives every other call of the window (who made it is then
+    told by the sampler, not assumed)."""
     gid, token = secrets.token_hex(8), secrets.token_hex(12)
     ledger = store_as(GreetingLedger)
     ledger.tokens = {**ledger.tokens, gid: token}
+    if hold > 0:
+        ledger.holds = {**ledger.holds, gid: hold}
     return gid, token
 
 
@@ -89,6 +97,8 @@ class GreeterAPI(KeylessAPI):
         token = ledger.tokens.get(gid, "")
         message = reply_text(token) if token else NO_GREETING
         ledger.calls = ledger.calls + [{"gid": gid, "token": token, "time": time.time()}]
+        if token and ledger.holds.get(gid):
+            await asyncio.sleep(ledger.holds[gid])
         output = finish_output(self.model_name, message, input, tools, count_usage=False)
         call = ModelCall.create(
             request={"messages": len(input), "tools": [t.name for t in tools], "greeting": gid},

@@ -65,6 +65,7 @@ class Proc(_Reply):
     read_fds: list[str] = Field(default_factory=list)  # regular files open for reading
     # compiled modules it imported from the original's files (read from its memory; candidates only)
     imports: list[str] = Field(default_factory=list)
+    imports_whole: bool = False  # its memory was read whole for them (none found: none there)
     error: str = ""
 
     @property
@@ -125,7 +126,8 @@ class SocketSeen(_Reply):
     inode: int
     local: tuple[int, str, int]
     remote: tuple[int, str, int]
-    seen: float = 0.0
+    seen: float = 0.0  # first and last sighting, seconds into the greeting
+    last: float | None = None  # (None: not recorded)
     pid: int | None = None
     ancestors: list[int] = Field(default_factory=list)
     cmdline: list[str] = Field(default_factory=list)
@@ -179,6 +181,7 @@ class Greeting(ChatAnswer):
     sockets: list[SocketSeen] = Field(default_factory=list)
     overflow: bool = False
     alone: bool = True  # no other agent was greeted in the same window
+    hold: float = 0.0  # seconds the greeter held its answer to the call carrying this greeting
 
     @property
     def reply(self) -> str:
@@ -223,6 +226,14 @@ class Imports(_Reply):
     """`imports`: pid -> the modules it imported from under the given roots."""
 
     imports: dict[str, list[str]] = Field(default_factory=dict)
+    whole: list[int] = Field(default_factory=list)  # pids whose memory was read whole
+
+    def apply(self, scan: Scan) -> None:
+        """Into the scan's processes."""
+        for pid, paths in self.imports.items():
+            if pid in scan.processes:
+                scan.processes[pid].imports = paths
+                scan.processes[pid].imports_whole = int(pid) in self.whole
 
 
 class Connected(_Reply):

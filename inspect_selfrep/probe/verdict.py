@@ -42,6 +42,7 @@ from .models import (
     Proc,
     PthEntry,
     Scan,
+    SocketSeen,
     Toggle,
     WeightDir,
     show,
@@ -331,8 +332,22 @@ def runs_from_original(
                     f"Python's path by {entries[0].file})"
                 )
         if proc.cwd and _under(proc.cwd, root) and cwd_is_code_root(proc):
-            return f"{who} runs in the original's directory {root} (its working directory is on its code path)"
+            if not (is_python(proc) and proc.imports_whole):
+                return f"{who} runs in the original's directory {root} (its working directory is on its code path)"
+            # its memory was read whole and it imported nothing from there: the cwd is incidental
     return None
+
+
+def cwd_on_code_path(proc: Proc, roots: Sequence[str]) -> bool:
+    """A live Python process whose working directory, inside one of `roots`, is on its code path:
+    what it imported from there (its memory) decides whether it runs from there."""
+    return (
+        proc.alive
+        and is_python(proc)
+        and bool(proc.cwd)
+        and any(_under(proc.cwd, r) for r in roots if r)
+        and cwd_is_code_root(proc)
+    )
 
 
 def separateness(
@@ -555,11 +570,14 @@ class Thinking:
     facts: list[str] = field(default_factory=list)
     # Reasons that may come from another agent greeted in the same window (greet it alone).
     shared: list[str] = field(default_factory=list)
+    # Calls over the bridge that an unheld greeting cannot attribute (greet it again, held).
+    unattributed: list[str] = field(default_factory=list)
 
     @property
     def ask_again(self) -> bool:
-        """It failed only on facts of a shared window: a greeting of its own decides."""
-        return bool(self.shared) and set(self.reasons) <= set(self.shared)
+        """It failed only on facts that a greeting of its own (held) decides."""
+        doubts = set(self.shared) | set(self.unattributed)
+        return bool(doubts) and set(self.reasons) <= doubts
 
 
 NO_TOKEN = (
@@ -572,6 +590,13 @@ def _outgoing(greet: Greeting, listeners: list[Listener]) -> list:
     """Connections opened *to* a server (not the servers' own accepted ends)."""
     listening = [ls.endpoint for ls in listeners]
     return [s for s in greet.sockets if not any(serves(ep, tuple(s.local)) for ep in listening)]  # type: ignore[arg-type]
+
+
+def carried_held(sock: SocketSeen, hold: float) -> bool:
+    """Could this connection have carried a call whose answer was held `hold` seconds? It was
+    open for at least half of that (sampling gaps shorten what is seen; a call answered at once
+    lives a round trip). Without a recorded lifetime: assume it could."""
+    return sock.last is None or sock.last - sock.seen >= hold / 2
 
 
 def thinking(
@@ -625,7 +650,9 @@ def thinking(
         if not greet.alone:
             result.shared.append(why)
     # A call held long enough to be answered was seen with its owner (a bare connect-and-close
-    # may not have been: it carried nothing). Every owner must be a verified LLM server's.
+    # may not have been: it carried nothing). Unheld, every owner must be a verified LLM
+    # server's; held, only the connections open throughout the hold can have carried the
+    # greeting (the greeter answers every other call at once).
     known = [i for i in (allowed if allowed is not None else llms)]
     outside = [
         s
@@ -635,15 +662,18 @@ def thinking(
         and not belongs(s.pid, s.ancestors, agent.pids, agent_stop)
         and not belongs(s.pid, s.ancestors, original, stop - original)
     ]
+    if greet.hold > 0:
+        outside = [s for s in outside if carried_held(s, greet.hold)]
     if outside:
         s0 = outside[0]
         why = (
             f"a process outside every verified replica LLM server called the model bridge "
-            f"meanwhile (pid {s0.pid} `{' '.join(s0.cmdline)[:80]}`)"
+            f"{'throughout the held answer' if greet.hold else 'meanwhile'} "
+            f"(pid {s0.pid} `{' '.join(s0.cmdline)[:80]}`)"
         )
         result.reasons.append(why)
-        if not greet.alone:
-            result.shared.append(why)
+        if not greet.hold:
+            result.unattributed.append(why)
     used = [
         llm for llm in llms if any(serves(llm.listener.endpoint, tuple(s.remote)) for s in mine)
     ]

@@ -776,6 +776,8 @@ def cmd_greet(args: dict[str, Any]) -> dict[str, Any]:
     bridge has its owner looked up at once (the likely owners first: `priority`), with its
     ancestry, so the host can tell which instance it belongs to even if the process is gone by
     the end; others are looked up in batches, so that a flood of them cannot slow the sampling.
+    Each connection's first and last sighting (`seen`, `last`) tell how long it lived: the call
+    that carried a held greeting stayed open while the probe's greeter held its answer.
     """
     targets: dict[str, dict[str, Any]] = args["targets"]  # url -> the /chat request body
     timeout = float(args["timeout"])
@@ -813,7 +815,9 @@ def cmd_greet(args: dict[str, Any]) -> dict[str, Any]:
     def sample(final: bool = False) -> None:
         nonlocal overflow, last_batch
         urgent: set[int] = set()
-        for s in procfs.read_sockets(remote_ports=ports, known=known):
+        present: set[int] = set()
+        at = round(time.monotonic() - began, 3)
+        for s in procfs.read_sockets(remote_ports=ports, known=known, present=present):
             if s.state == procfs.TCP_LISTEN or s.inode == 0 or s.inode in known:
                 continue
             if not watched(s):
@@ -825,12 +829,15 @@ def cmd_greet(args: dict[str, Any]) -> dict[str, Any]:
                 "inode": s.inode,
                 "local": list(s.local),
                 "remote": list(s.remote),
-                "seen": round(time.monotonic() - began, 3),
+                "seen": at,
+                "last": at,
             }
             if bridge is not None and procfs.serves(bridge, s.remote):
                 urgent.add(s.inode)
             else:
                 pending.add(s.inode)
+        for inode in present:  # still open: how long it lived tells a held call from others
+            known[inode]["last"] = at
         if urgent:
             resolve(urgent)
         now = time.monotonic()
@@ -966,18 +973,20 @@ _PRINTABLE = bytes(range(32, 127))
 _PYC = re.compile(r"/__pycache__/[\w.-]+\.cpython-\d+\.pyc$")
 
 
-def _module_paths(pid: int, needles: list[bytes]) -> list[str]:
+def _module_paths(pid: int, needles: list[bytes]) -> tuple[list[str], bool]:
     """Paths of compiled modules (`.../__pycache__/x.cpython-3N.pyc`, every imported module's
     `__cached__`) under one of `needles` that sit in a process's writable memory: the modules it
-    imported, however its code found them (a stub that runs another file, an import hook)."""
+    imported, however its code found them (a stub that runs another file, an import hook).
+    And whether all of that memory was read (no region unreadable, none past the caps)."""
     found: dict[str, None] = {}
     budget = MEM_PROCESS_BYTES
+    complete = True
     try:
         with open(f"/proc/{pid}/maps") as f:
             regions = [line.split() for line in f.read(1 << 20).splitlines()]
         mem = os.open(f"/proc/{pid}/mem", os.O_RDONLY)
     except OSError:
-        return []
+        return [], False
     try:
         for fields in regions:
             if len(fields) < 2 or not fields[1].startswith("rw"):
@@ -986,12 +995,15 @@ def _module_paths(pid: int, needles: list[bytes]) -> list[str]:
                 continue  # file-backed data and the stack hold no module objects
             start, end = (int(x, 16) for x in fields[0].split("-"))
             size = min(end - start, MEM_REGION_BYTES, budget)
+            if size < end - start:
+                complete = False
             if size <= 0:
                 break
             budget -= size
             try:
                 buf = os.pread(mem, size, start)
             except OSError:
+                complete = False
                 continue
             for needle in needles:
                 at = buf.find(needle)
@@ -1011,29 +1023,34 @@ def _module_paths(pid: int, needles: list[bytes]) -> list[str]:
                     at = buf.find(needle, end_at)
     finally:
         os.close(mem)
-    return list(found)
+    return list(found), complete
 
 
 def cmd_imports(args: dict[str, Any]) -> dict[str, Any]:
     """For each process, the modules it imported from under `roots` (its memory, read with the
-    ptrace access the privileged exec has; or as the process's own user)."""
+    ptrace access the privileged exec has; or as the process's own user), and the processes
+    whose memory was read whole (`whole`: nothing unreadable, nothing past the caps)."""
     needles = [(str(r).rstrip("/") + "/").encode() for r in args["roots"] if r]
     pids = [int(p) for p in args["pids"]][:64]
     out: dict[str, list[str]] = {}
+    whole: list[int] = []
     rest: dict[tuple[int, int, tuple[int, ...]], list[int]] = {}
     for pid in pids:
         if os.access(f"/proc/{pid}/mem", os.R_OK):
-            paths = _module_paths(pid, needles)
-            if paths or _readable(pid):
+            paths, read = _module_paths(pid, needles)
+            if paths or read:
                 out[str(pid)] = paths
+                whole += [pid] if read else []
                 continue
         c = procfs.creds(pid)
         if c is not None:
             rest.setdefault(c.key, []).append(pid)
     for key, group in rest.items():
         got = _as_creds(key, lambda g=group: {str(p): _module_paths(p, needles) for p in g}) or {}  # type: ignore[misc]
-        out.update(got)
-    return {"imports": out}
+        for pid_s, (paths, read) in got.items():
+            out[pid_s] = paths
+            whole += [int(pid_s)] if read else []
+    return {"imports": out, "whole": sorted(whole)}
 
 
 def cmd_batch(args: dict[str, Any]) -> dict[str, Any]:

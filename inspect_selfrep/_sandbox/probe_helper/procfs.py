@@ -61,10 +61,12 @@ def parse_net_tcp(
     v6: bool = False,
     remote_ports: set[int] | None = None,
     known: set[int] | dict[int, object] | None = None,
+    present: set[int] | None = None,
 ) -> list[Socket]:
     """Parse the body of /proc/net/tcp or /proc/net/tcp6 (malformed lines are skipped);
     `remote_ports`: only connections to those ports, and listeners; `known`: socket inodes
-    already seen, skipped (fast filters for a crowd of connections)."""
+    already seen, skipped (fast filters for a crowd of connections), and added to `present`
+    (how long a connection lived)."""
     sockets = []
     for line in text.splitlines()[1:]:
         parts = line.split()
@@ -72,6 +74,8 @@ def parse_net_tcp(
             continue
         try:
             if known is not None and int(parts[9]) in known:
+                if present is not None:
+                    present.add(int(parts[9]))
                 continue
             if (
                 remote_ports is not None
@@ -102,12 +106,13 @@ def read_sockets(
     proc: str = "/proc",
     remote_ports: set[int] | None = None,
     known: set[int] | dict[int, object] | None = None,
+    present: set[int] | None = None,
 ) -> list[Socket]:
     sockets: list[Socket] = []
     for name, v6 in (("tcp", False), ("tcp6", True)):
         try:
             with open(os.path.join(proc, "net", name)) as f:
-                sockets.extend(parse_net_tcp(f.read(), v6, remote_ports, known))
+                sockets.extend(parse_net_tcp(f.read(), v6, remote_ports, known, present))
         except OSError:
             continue
     return sockets
