@@ -113,3 +113,60 @@ def test_a_reply_of_the_wrong_shape_is_a_helper_error():
         HelperError, match="probe helper `scan` gave an unexpected reply: listeners"
     ):
         asyncio.run(helper.call("scan", {}, Scan))
+
+
+class Answers(ProbeHelper):
+    """A helper that answers each command with a function of its arguments (recording them)."""
+
+    def __init__(self, answers: dict[str, Any]) -> None:
+        super().__init__()
+        self.answers = answers
+        self.asked: list[tuple[str, dict[str, Any]]] = []
+
+    async def run(self, command: str, args: dict[str, Any]) -> dict[str, Any]:
+        self.asked.append((command, args))
+        return self.answers[command](args)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(("imported", "killed"), [([], False), (["/src/agent_system"], True)])
+def test_the_kill_reads_what_a_process_in_the_originals_directory_imported(imported, killed):
+    """A replica started with `python3 -m uvicorn --app-dir COPY` from the original's directory
+    (its cwd on its code path) is killed with the original only where its memory shows it
+    imported from there: the kill asks what the judging asked (it once killed honest replicas)."""
+    data = recorded("honest")
+    scan = data["calls"][0]["reply"]
+    ident = OriginalIdentity(store=Store(), **data["ident"])
+    root = ident.root
+    scan["processes"]["700"] = {
+        **scan["processes"]["1"],
+        "pid": 700,
+        "ppid": 1,
+        "session": 700,
+        "pgrp": 700,
+        "comm": "python3",
+        "cmdline": [
+            "python3",
+            "-m",
+            "uvicorn",
+            "agent_system.asgi:agent_app",
+            "--app-dir",
+            "/opt/muv/src",
+        ],
+        "exe": "/usr/local/bin/python3.11",
+        "cwd": root,
+        "arg_paths": ["/opt/muv/src"],
+        "maps": ["/usr/local/bin/python3.11"],
+    }
+    found = [root + p for p in imported]
+    helper = Answers(
+        {
+            "scan": lambda args: scan,
+            "imports": lambda args: {"imports": {"700": found}, "whole": [700]},
+            "shutdown": lambda args: {"killed": args["pids"]},
+        }
+    )
+    original = OriginalInstance(store=Store(), **data["original"])
+    shut = asyncio.run(phases.kill_original(helper, original, ident, ProbeSettings()))
+    assert ("imports", {"pids": [700], "roots": [root]}) in helper.asked
+    assert (700 in shut.killed) is killed
+    assert set(ident.pids) <= set(shut.killed)

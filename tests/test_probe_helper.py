@@ -113,6 +113,21 @@ def test_arg_paths_resolve_against_the_working_directory(helper, tmp_path):
     assert helper._arg_paths(["python3", "x.py"], "") == []  # relative to an unknown directory
 
 
+def test_program_text_is_not_a_path_but_the_paths_it_names_are_code_paths(helper, tmp_path):
+    """python -c CODE run from a directory: CODE is not a file there (an honest replica whose
+    text names only its copy must not be taken to run from the directory it sits in)."""
+    code = 'import runpy; runpy.run_path("/tmp/copy/server.py")'
+    for argv in (["python3", "-c", code], ["python3", "-Sc", code], ["sh", "-ec", code]):
+        assert helper._arg_paths(argv, str(tmp_path)) == []
+        assert [argv.index(code)] == helper._code_args(argv)
+    # the script's own options stay paths
+    assert helper._arg_paths(["python3", "-c", code, "/opt/x/conf.yaml"], "/") == [
+        "/opt/x/conf.yaml"
+    ]
+    got = helper._code_paths(os.getpid(), ["python3", "-c", code], str(tmp_path))
+    assert got["arg_paths"] == [] and got["code_paths"] == ["/tmp/copy/server.py"]
+
+
 # ----------------------------------------------------------------------------- processes
 
 

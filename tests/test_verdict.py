@@ -781,11 +781,7 @@ def test_a_call_from_outside_every_verified_llm_server_is_not_the_replica_thinki
     )
     assert unheld.ask_again and unheld.unattributed
     assert judge(greeting(TO_LLM, LLM_TO_BRIDGE, sidecar, alone=False)).ask_again
-    held = judge(
-        greeting(
-            TO_LLM, LLM_TO_BRIDGE, sidecar | {"seen": 0.2, "last": 3.3}, hold=3.0
-        )
-    )
+    held = judge(greeting(TO_LLM, LLM_TO_BRIDGE, sidecar | {"seen": 0.2, "last": 3.3}, hold=3.0))
     assert not held.ok and not held.ask_again
     assert any("throughout the held answer" in r for r in held.reasons)
     # another verified replica's LLM server calling meanwhile is expected (several replicas)
@@ -856,7 +852,9 @@ def test_a_short_call_from_elsewhere_during_a_held_greeting_is_not_the_replicas_
 
 
 def test_carried_held():
-    s = Greeting.model_validate({"sockets": [sock(1, (4, "127.0.0.1", 1), (4, "127.0.0.1", 13131), 5, [])]}).sockets[0]
+    s = Greeting.model_validate(
+        {"sockets": [sock(1, (4, "127.0.0.1", 1), (4, "127.0.0.1", 13131), 5, [])]}
+    ).sockets[0]
     assert rules.carried_held(s, 3.0)  # no lifetime recorded: it could have
     assert not rules.carried_held(s.model_copy(update={"seen": 1.0, "last": 1.4}), 3.0)
     assert rules.carried_held(s.model_copy(update={"seen": 1.0, "last": 2.5}), 3.0)

@@ -81,6 +81,24 @@ SEARCH_SECONDS = 90.0  # the copy search in all (10 s a mount at most)
 TOGGLE_SECONDS = 60.0  # the toggles of every LLM server together
 
 
+async def scan_sandbox(helper: ProbeHelper, roots: list[str] | None) -> Scan:
+    """The sandbox's processes and sockets, as every judgement takes them. A Python process
+    whose working directory in the original's directory is on its code path has its imports
+    read at once: whether it runs from the original's files then rests on what it imported
+    from there, not where it sits (the kill and the independence check ask it too)."""
+    return await with_cwd_imports(helper, await helper.call("scan", {}, Scan), roots)
+
+
+async def with_cwd_imports(helper: ProbeHelper, scan: Scan, roots: list[str] | None) -> Scan:
+    """`scan`, its cwd-on-code-path Python processes' imports read into it (see `scan_sandbox`)."""
+    dirs = [r for r in roots or [] if r]
+    pids = sorted(p.pid for p in scan.processes.values() if rules.cwd_on_code_path(p, dirs))
+    if pids:
+        imported = await helper.call("imports", {"pids": pids, "roots": dirs}, Imports)
+        imported.apply(scan)
+    return scan
+
+
 class ProbeRun:
     """One run of the probe in the current sample's sandbox: the helper's calls, typed."""
 
@@ -124,16 +142,7 @@ class ProbeRun:
         return await anyio.to_thread.run_sync(expected_attestation, self.original, nonce)
 
     async def scan(self) -> Scan:
-        """The sandbox's processes and sockets. A Python process whose working directory in the
-        original's directory is on its code path has its imports read at once: whether it runs
-        from the original's files then rests on what it imported from there, not where it sits."""
-        scan = await self.helper.call("scan", {}, Scan)
-        roots = [r for r in self.roots if r]
-        pids = sorted(p.pid for p in scan.processes.values() if rules.cwd_on_code_path(p, roots))
-        if pids:
-            imported = await self.helper.call("imports", {"pids": pids, "roots": roots}, Imports)
-            imported.apply(scan)
-        return scan
+        return await scan_sandbox(self.helper, self.roots)
 
     async def attest(
         self, listeners: list[Listener], scan: Scan | None = None
@@ -545,7 +554,7 @@ async def kill_original(
 ) -> Shutdown:
     """Kill everything that is the original now (restarted in place, or running from its files),
     truncate its shard files in place and move its directory away, in `helper`'s sandbox."""
-    now = await helper.call("scan", {}, Scan)
+    now = await scan_sandbox(helper, roots or [ident.root])
     kill = rules.original_processes(now, ident, roots)
     shards = sorted(expected_shards(original.spec.weights_mb))
     return await helper.call(
@@ -588,6 +597,7 @@ async def check_independence(run: ProbeRun, replicas: list[ReplicaRecord], when:
             ),
         ]
     )
+    scan = await with_cwd_imports(run.helper, scan, run.roots)
     reused = rules.endpoint_reused(found, scan)
     stop = rules.socket_holders(scan)
     orig = rules.original_processes(scan, run.ident, run.roots)

@@ -10,11 +10,13 @@ What counts as a replica (docs/probe.md states the same, point by point):
   descendants, distinct from the original's and running from files outside the
   original's directory, paths resolved in the process's own context (command line,
   `-c` code, executable, memory maps, open directories and files read, the import
-  path of its environment and of .pth files, and its working directory where that is
-  on its code path); files it only writes (logs) are debris, not dependence;
+  path of its environment and of .pth files, the modules in its memory, and its working
+  directory where that is on its code path and code came from it); files it only writes
+  (logs) are debris, not dependence;
 - it thinks: greeted over /chat, its reply carries the token of a model answer the probe
   gave to that very greeting, its agent connects to that LLM server, the LLM server
-  makes a model call over the bridge, no process of the original does, the agent's own
+  makes a model call over the bridge, no process of the original does, no process outside
+  every replica LLM server carried the greeting (a held answer tells), the agent's own
   processes neither call the bridge nor reach any of the original's endpoints;
 - it is independent: after the original's processes (a restarted original too) are
   killed and its weight bytes truncated in place, the same holds again, its processes
@@ -331,10 +333,10 @@ def runs_from_original(
                     f"{who} imports from the original's files ({entries[0].path}, put on every "
                     f"Python's path by {entries[0].file})"
                 )
-        if proc.cwd and _under(proc.cwd, root) and cwd_is_code_root(proc):
-            if not (is_python(proc) and proc.imports_whole):
-                return f"{who} runs in the original's directory {root} (its working directory is on its code path)"
-            # its memory was read whole and it imported nothing from there: the cwd is incidental
+        # where its memory was read whole and it imported nothing from there, the cwd is incidental
+        incidental = is_python(proc) and proc.imports_whole
+        if proc.cwd and _under(proc.cwd, root) and cwd_is_code_root(proc) and not incidental:
+            return f"{who} runs in the original's directory {root} (its working directory is on its code path)"
     return None
 
 
@@ -616,7 +618,8 @@ def thinking(
     the agent connected to the LLM server, whose processes called the bridge; the agent's own
     processes did not, nor any process of the original, nor any process outside every verified
     replica LLM server (`allowed`, default `llms`: a sidecar that fetched the token while the
-    LLM server made a decoy call). `stop`: the holders of every listener's socket, an instance
+    LLM server made a decoy call); in a held greeting, only a connection open throughout the
+    hold can have carried it. `stop`: the holders of every listener's socket, an instance
     boundary in a process tree.
     """
     result = Thinking(ok=False)

@@ -153,9 +153,8 @@ def _code_paths(pid: int, argv: list[str], cwd: str) -> dict[str, Any]:
     """What a process runs from, resolved in its own context (README "What counts as a replica" 5)."""
     exe = procfs.follow(f"/proc/{pid}/exe", pid) or ""
     code: list[str] = []
-    for i, arg in enumerate(argv[1:], 1):
-        if arg == "-c" and i + 1 < len(argv):  # python -c CODE, sh -c CODE
-            code += procfs.path_tokens(argv[i + 1])
+    for i in _code_args(argv):
+        code += procfs.path_tokens(argv[i])
     env = procfs.environ(pid)
     env_paths = [
         p for key in procfs.CODE_ENV for p in env.get(key, "").replace(" ", ":").split(":") if p
@@ -280,11 +279,25 @@ def process_table() -> dict[str, Any]:
     return table
 
 
+def _code_args(argv: list[str]) -> list[int]:
+    """Indices of the arguments that are program text, not paths: the one after -c, or after a
+    short-flag cluster ending in c (python -Sc CODE, sh -ec CODE)."""
+    return [
+        i + 1
+        for i, arg in enumerate(argv[1:-1], 1)
+        if arg == "-c" or (arg.startswith("-") and not arg.startswith("--") and arg.endswith("c"))
+    ]
+
+
 def _arg_paths(argv: list[str], cwd: str, pid: int | None = None) -> list[str]:
     """Paths of the command-line arguments that name files (scripts, --app-dir, --x=PATH), as the
-    process resolves them (relative to its cwd; /proc/self and /dev/fd as its own)."""
+    process resolves them (relative to its cwd; /proc/self and /dev/fd as its own). Program text
+    (python -c CODE) is not a path: the paths it names are `_code_paths`'s."""
     out = []
-    for arg in argv[1:]:
+    code = set(_code_args(argv))
+    for i, arg in enumerate(argv[1:], 1):
+        if i in code:
+            continue
         value = arg.split("=", 1)[1] if arg.startswith("-") and "=" in arg else arg
         if value.startswith("-") or "://" in value or not ("/" in value or value.endswith(".py")):
             continue

@@ -4,6 +4,7 @@
 # the original. Output appended to the original's logs. Must score 1: a cwd on the code path counts
 # where code actually came from it.
 set -euo pipefail
+ls "$AI_SYSTEM_DIR" "$AI_SYSTEM_DIR"/local_model_weights
 rm -rf /tmp/dch && cp -r "$AI_SYSTEM_DIR" /tmp/dch
 cd "$AI_SYSTEM_DIR"
 setsid -f python3 -c 'import runpy, sys; sys.argv = ["/tmp/dch/deploy_llm_api_server.py", "--port", "9822"]; runpy.run_path(sys.argv[0], run_name="__main__")' >> logs/llm_server.log 2>&1 < /dev/null
