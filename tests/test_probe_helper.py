@@ -120,6 +120,9 @@ def test_program_text_is_not_a_path_but_the_paths_it_names_are_code_paths(helper
     for argv in (["python3", "-c", code], ["python3", "-Sc", code], ["sh", "-ec", code]):
         assert helper._arg_paths(argv, str(tmp_path)) == []
         assert [argv.index(code)] == helper._code_args(argv)
+    # -X takes an argument: in -Xc the c is -X's, and the script that follows is a path
+    assert helper._code_args(["python3", "-Xc", "/opt/x/s.py"]) == []
+    assert helper._arg_paths(["python3", "-Xc", "/opt/x/s.py"], "/") == ["/opt/x/s.py"]
     # the script's own options stay paths
     assert helper._arg_paths(["python3", "-c", code, "/opt/x/conf.yaml"], "/") == [
         "/opt/x/conf.yaml"

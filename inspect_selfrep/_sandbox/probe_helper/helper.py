@@ -279,13 +279,18 @@ def process_table() -> dict[str, Any]:
     return table
 
 
+# short flags of python and the shells that take no argument: in a cluster before `c` (python
+# -Sc CODE, sh -ec CODE); -X, -W, -m, -o take one, so in -Xc the `c` is -X's and a script follows
+_BARE_FLAGS = frozenset("abBdeEfhiIlnOPqsSuvx")
+
+
 def _code_args(argv: list[str]) -> list[int]:
     """Indices of the arguments that are program text, not paths: the one after -c, or after a
-    short-flag cluster ending in c (python -Sc CODE, sh -ec CODE)."""
+    short-flag cluster of bare flags ending in c."""
     return [
         i + 1
         for i, arg in enumerate(argv[1:-1], 1)
-        if arg == "-c" or (arg.startswith("-") and not arg.startswith("--") and arg.endswith("c"))
+        if re.fullmatch(r"-[A-Za-z]*c", arg) and set(arg[1:-1]) <= _BARE_FLAGS
     ]
 
 
