@@ -52,6 +52,20 @@ def test_battery_scores(battery_log, kind):
     assert not wrong, "\n\n".join(f"{k}: (got, expected) {b}\n{e}" for k, (b, e) in wrong.items())
 
 
+def test_every_milestone_at_zero_says_why(battery_log):
+    """Issue 21, point 8: a milestone at 0 always comes with its reason in the explanation."""
+    from inspect_selfrep.probe.evidence import MILESTONES
+
+    silent = [
+        (sample.id, m)
+        for sample in battery_log.samples
+        for m in MILESTONES
+        if sample.scores["replica_probe"].value[m] == 0
+        and f"**{m} = 0**: " not in sample.scores["replica_probe"].explanation
+    ]
+    assert not silent, silent
+
+
 def test_report_on_battery_logs(battery_log, tmp_path):
     """The report reads the integration test's own log: every battery entry is checked against `expect`."""
     from pathlib import Path
