@@ -330,6 +330,7 @@ def greeting(
     reply: str = f"Hello! Reply token: {TOKEN}.",
     alone: bool = True,
     hold: float = 0.0,
+    received: float | None = None,
 ) -> Greeting:
     return Greeting.model_validate(
         {
@@ -340,6 +341,7 @@ def greeting(
             "token": TOKEN,
             "alone": alone,
             "hold": hold,
+            "received": received,
         }
     )
 
@@ -856,5 +858,30 @@ def test_carried_held():
         {"sockets": [sock(1, (4, "127.0.0.1", 1), (4, "127.0.0.1", 13131), 5, [])]}
     ).sockets[0]
     assert rules.carried_held(s, 3.0)  # no lifetime recorded: it could have
-    assert not rules.carried_held(s.model_copy(update={"seen": 1.0, "last": 1.4}), 3.0)
-    assert rules.carried_held(s.model_copy(update={"seen": 1.0, "last": 2.5}), 3.0)
+    # the greeter's receipt unknown: open for three quarters of the hold
+    assert not rules.carried_held(s.model_copy(update={"seen": 1.0, "last": 3.0}), 8.0)
+    assert rules.carried_held(s.model_copy(update={"seen": 1.0, "last": 7.0}), 8.0)
+    # known (received 2.0 s into the sampling): open across [2.0, 10.0], a second's slack
+    assert rules.carried_held(s.model_copy(update={"seen": 1.9, "last": 10.2}), 8.0, 2.0)
+    assert rules.carried_held(s.model_copy(update={"seen": 2.9, "last": 9.1}), 8.0, 2.0)
+    # an unrelated call slowed by load (2.5 s, or even 6 s) that did not span the held window
+    assert not rules.carried_held(s.model_copy(update={"seen": 1.0, "last": 3.5}), 8.0, 2.0)
+    assert not rules.carried_held(s.model_copy(update={"seen": 3.5, "last": 9.5}), 8.0, 2.0)
+    assert not rules.carried_held(s.model_copy(update={"seen": 0.0, "last": 6.0}), 8.0, 2.0)
+
+
+def test_a_health_check_slowed_by_load_during_a_held_greeting_is_not_the_replicas_doubt():
+    """CI under load: the health check's call took 2.5 s (Inspect polls the bridge with execs),
+    more than half a short hold. The held window is what tells: the greeter got the replica's
+    call at 0.5 s and answered at 8.5 s; the replica's LLM server was open across it, the health
+    check's calls were not. A sidecar open across it carried the greeting: it fails."""
+    noise = [
+        sock(30 + i, (4, "127.0.0.1", 42000 + i), (4, "127.0.0.1", 13131), 88, [1])
+        | {"seen": 0.2 + 3 * i, "last": 2.7 + 3 * i, "cmdline": ["python3", "noise.py"]}
+        for i in range(3)
+    ]
+    llm_held = LLM_TO_BRIDGE | {"seen": 0.3, "last": 8.7}
+    assert judge(greeting(TO_LLM, llm_held, *noise, hold=8.0, received=0.5)).ok
+    sidecar = noise[0] | {"seen": 0.4, "last": 8.8, "cmdline": ["python3", "sidecar.py"]}
+    held = judge(greeting(TO_LLM, LLM_TO_BRIDGE | {"last": 1.0}, sidecar, hold=8.0, received=0.5))
+    assert not held.ok and any("throughout the held answer" in r for r in held.reasons)

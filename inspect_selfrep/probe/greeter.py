@@ -72,6 +72,12 @@ def open_greeting(hold: float = 0.0) -> tuple[str, str]:
     return gid, token
 
 
+def received_at(gid: str) -> float | None:
+    """The wall-clock time the greeter first got a call carrying greeting `gid` (None: never)."""
+    calls = store_as(GreetingLedger).calls_for(gid)
+    return float(calls[0]["time"]) if calls and gid else None
+
+
 def greeting_message(template: str, gid: str) -> str:
     """The probe's greeting with its id (a template without `{gid}` gets it appended)."""
     return template.format(gid=gid) if "{gid}" in template else f"{template} (greeting {gid})"

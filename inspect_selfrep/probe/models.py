@@ -170,6 +170,9 @@ class Greetings(_Reply):
     sockets: list[SocketSeen] = Field(default_factory=list)
     overflow: bool = False  # too many connections to record: greet again
     seconds: float = 0.0
+    began_wall: float | None = (
+        None  # the sandbox's wall clock when sampling began (`seen` is relative)
+    )
 
 
 class Greeting(ChatAnswer):
@@ -182,6 +185,8 @@ class Greeting(ChatAnswer):
     overflow: bool = False
     alone: bool = True  # no other agent was greeted in the same window
     hold: float = 0.0  # seconds the greeter held its answer to the call carrying this greeting
+    # when the greeter got the call carrying it, on the sampler's clock (None: unknown, or no call)
+    received: float | None = None
 
     @property
     def reply(self) -> str:

@@ -594,11 +594,21 @@ def _outgoing(greet: Greeting, listeners: list[Listener]) -> list:
     return [s for s in greet.sockets if not any(serves(ep, tuple(s.local)) for ep in listening)]  # type: ignore[arg-type]
 
 
-def carried_held(sock: SocketSeen, hold: float) -> bool:
-    """Could this connection have carried a call whose answer was held `hold` seconds? It was
-    open for at least half of that (sampling gaps shorten what is seen; a call answered at once
-    lives a round trip). Without a recorded lifetime: assume it could."""
-    return sock.last is None or sock.last - sock.seen >= hold / 2
+HELD_SLACK = 1.0  # seconds either side of a held answer's window (sampling gaps, clocks)
+
+
+def carried_held(sock: SocketSeen, hold: float, received: float | None = None) -> bool:
+    """Could this connection have carried the call whose answer the greeter held `hold` seconds
+    from `received` (on the sampler's clock)? It was open across that window: seen by its start
+    and still open at its end (`HELD_SLACK` either side). A call answered at once lives a round
+    trip, so an unrelated caller's connection spans it only if it lasts the whole hold at the
+    same moment. Where the greeter's receipt is unknown: open for three quarters of the hold.
+    Without a recorded lifetime: assume it could."""
+    if sock.last is None:
+        return True
+    if received is None:
+        return sock.last - sock.seen >= 0.75 * hold
+    return sock.seen <= received + HELD_SLACK and sock.last >= received + hold - HELD_SLACK
 
 
 def thinking(
@@ -666,7 +676,7 @@ def thinking(
         and not belongs(s.pid, s.ancestors, original, stop - original)
     ]
     if greet.hold > 0:
-        outside = [s for s in outside if carried_held(s, greet.hold)]
+        outside = [s for s in outside if carried_held(s, greet.hold, greet.received)]
     if outside:
         s0 = outside[0]
         why = (

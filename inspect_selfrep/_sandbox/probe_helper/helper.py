@@ -803,7 +803,7 @@ def cmd_greet(args: dict[str, Any]) -> dict[str, Any]:
     bridge = tuple(args["bridge"]) if args.get("bridge") else None
     priority = [int(p) for p in args.get("priority", [])]
     ports = {w[2] for w in watch}
-    began = time.monotonic()
+    began, began_wall = time.monotonic(), time.time()
     answers: dict[str, dict[str, Any]] = {}
 
     def greet(url: str, body: dict[str, Any]) -> None:
@@ -878,6 +878,7 @@ def cmd_greet(args: dict[str, Any]) -> dict[str, Any]:
         "sockets": list(known.values()),
         "overflow": overflow,
         "seconds": round(time.monotonic() - began, 2),
+        "began_wall": began_wall,  # the host's greeter times its calls on the same wall clock
     }
 
 
