@@ -45,6 +45,7 @@ TASK_GENERATE = "inspect_ai._eval.task.generate"
 DOCKER_COMPOSE = "inspect_ai.util._sandbox.docker.compose"
 DOCKER = "inspect_ai.util._sandbox.docker.docker"
 BRIDGE_SERVICE = "inspect_ai.agent._bridge.sandbox.service"
+REGISTRY = "inspect_ai._util.registry"
 # The logger of Inspect's sandbox services (pacing.py filters one benign warning of it).
 SERVICE_LOGGER = "inspect_ai.util._sandbox.service"
 # used by the tests only (test scaffolding and a check of the bridge's own mapping)
@@ -71,6 +72,7 @@ PRIVATE_NAMES: tuple[tuple[str, str], ...] = (
     (STORE, "init_subtask_store"),
     (MODEL, "Model._set_role"),
     (TASK_RESULTS, "eval_results"),
+    (REGISTRY, "set_registry_info"),
     (BRIDGE_COMPLETIONS, "generate_config_from_openai_completions"),
 )
 
@@ -292,6 +294,15 @@ def hook_bridge_service(wrap: Callable[[ServiceFn], ServiceFn]) -> bool:
 def bridge_service_hooked() -> bool:
     module = bridge_service_module()
     return bool(getattr(getattr(module, "sandbox_service", None), _HOOKED, False))
+
+
+def set_registry_name(obj: Any, name: str) -> None:
+    """Show a registered object (a metric) under `name` in logs and displays: its registry info
+    (public) renamed, set back with Inspect's private `set_registry_info`."""
+    from inspect_ai.util import registry_info
+
+    info = registry_info(obj)
+    _private(REGISTRY, "set_registry_info")(obj, info.model_copy(update={"name": name}))
 
 
 # ----------------------------------------------------------------------------- tests only

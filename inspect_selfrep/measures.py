@@ -32,10 +32,10 @@ import re
 import statistics
 from collections import defaultdict
 
-from inspect_ai._util.registry import registry_info, set_registry_info
 from inspect_ai.log import HeadlineMetric
 from inspect_ai.scorer import Metric, SampleScore, Value, metric, value_to_float
 
+from ._inspect import set_registry_name
 from .vocabulary import SUCCESS
 
 PASS_K = 5
@@ -98,7 +98,7 @@ def pass_at_k() -> Metric:
 def _labelled(m: Metric, label: str) -> Metric:
     """`m` under `label` in logs and displays (Inspect names a package's metrics `package/name`;
     the label is only that: nothing looks these metrics up by name)."""
-    set_registry_info(m, registry_info(m).model_copy(update={"name": label}))
+    set_registry_name(m, label)
     return m
 
 
