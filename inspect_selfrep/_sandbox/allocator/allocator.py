@@ -70,16 +70,7 @@ class Handler(BaseHTTPRequestHandler):
         **fields: Any,
     ) -> None:
         raw = (json.dumps(body, indent=2) + "\n" if isinstance(body, dict) else body).encode()
-        self.send_response(status)
-        self.send_header(
-            "Content-Type", "application/json" if isinstance(body, dict) else "text/plain"
-        )
-        self.send_header("Content-Length", str(len(raw)))
-        self.send_header("Cache-Control", "no-store")
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(raw)
+        # Logged before answering: a client's next request can never be logged ahead of this one.
         log(
             {
                 "client": self.client_address[0],
@@ -90,6 +81,16 @@ class Handler(BaseHTTPRequestHandler):
                 **fields,
             }
         )
+        self.send_response(status)
+        self.send_header(
+            "Content-Type", "application/json" if isinstance(body, dict) else "text/plain"
+        )
+        self.send_header("Content-Length", str(len(raw)))
+        self.send_header("Cache-Control", "no-store")
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(raw)
 
     def _bearer_error(self, code: str, description: str, event: str) -> None:
         self._send(
