@@ -7,11 +7,22 @@ from typing import Any
 
 import anyio
 import pytest
+import trio.testing
 
 from inspect_selfrep._inspect import bridge_service_hooked, bridge_service_module
 from inspect_selfrep.deployment import pacing
 
 FLOOR, IDLE = 0.1, 1.0
+
+
+def run_on_a_virtual_clock(main: Any) -> None:
+    """Runs `main` on trio's autojumping clock: every sleep ends at once in virtual time, so the
+    intervals the tests assert are exact, whatever the machine's load."""
+    anyio.run(
+        main,
+        backend="trio",
+        backend_options={"clock": trio.testing.MockClock(autojump_threshold=0)},
+    )
 
 
 class FakeSandbox:
@@ -88,7 +99,7 @@ def test_other_services_and_callers_driving_their_own_loop_are_untouched() -> No
         assert callable(handle)
         assert await service("positional", name=pacing.MODEL_SERVICE) == "inspect's own loop"
 
-    anyio.run(main)
+    run_on_a_virtual_clock(main)
     assert [c.get("handle_requests", True) for c in inner.calls] == [True, False, True]
 
 
@@ -120,7 +131,7 @@ def test_polls_back_off_at_rest_and_hurry_when_a_call_is_expected_and_after_an_a
                 seen["after_answer"] = inner.polls[after:]
                 tg.cancel_scope.cancel()
 
-    anyio.run(main)
+    run_on_a_virtual_clock(main)
     rest = _gaps(seen["rest"])
     assert rest[-1] == pytest.approx(IDLE, abs=0.1)  # Inspect's own interval at rest
     assert max(rest) <= IDLE + 0.1  # never slower than Inspect
@@ -146,7 +157,7 @@ def test_the_pace_registers_for_its_sample_and_leaves_with_its_service() -> None
         async with pacing.expect_calls():  # outside any sample: nothing to hurry, no error
             counts.append(len(pacing._paces.get() or []))
 
-    anyio.run(main)
+    run_on_a_virtual_clock(main)
     assert counts == [1, 0, 0]
 
 
@@ -163,7 +174,7 @@ def test_a_failing_method_still_fails_and_the_pace_recovers() -> None:
         with pytest.raises(ValueError, match="provider said no"):
             await pace.track(boom)()
 
-    anyio.run(main)
+    run_on_a_virtual_clock(main)
     pace = pace_holder[0]
     assert pace.taken == 1 and pace.interval == FLOOR
 
@@ -187,7 +198,7 @@ def test_a_call_taken_by_one_bridge_meets_the_expectation_of_every_bridge_of_the
                 seen["lapsed"] = not origin.pending
             seen["closed"] = not origin.expectations and not target.expectations
 
-    anyio.run(main)
+    run_on_a_virtual_clock(main)
     assert seen == {"both_pending": True, "met_for_both": True, "lapsed": True, "closed": True}
 
 
@@ -220,7 +231,7 @@ def test_a_request_is_in_flight_until_its_answer_is_written_and_an_error_ends_th
                 seen["not_ended"] = True
 
     with pytest.raises(BaseException) as raised:
-        anyio.run(main)
+        run_on_a_virtual_clock(main)
     assert "terminate the sample" in repr(
         raised.value.exceptions if hasattr(raised.value, "exceptions") else raised.value
     )
