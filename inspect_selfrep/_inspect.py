@@ -48,6 +48,8 @@ BRIDGE_SERVICE = "inspect_ai.agent._bridge.sandbox.service"
 REGISTRY = "inspect_ai._util.registry"
 # The logger of Inspect's sandbox services (pacing.py filters one benign warning of it).
 SERVICE_LOGGER = "inspect_ai.util._sandbox.service"
+SERVICE = SERVICE_LOGGER  # the sandbox service's module: where its request queues live
+WORKING = "inspect_ai._util.working"
 # used by the tests only (test scaffolding and a check of the bridge's own mapping)
 STORE = "inspect_ai.util._store"
 TASK_RESULTS = "inspect_ai._eval.task.results"
@@ -68,6 +70,9 @@ PRIVATE_NAMES: tuple[tuple[str, str], ...] = (
     (BRIDGE_SERVICE, "sandbox_service"),
     (BRIDGE_SERVICE, "run_model_service"),
     (BRIDGE_SERVICE, "MODEL_SERVICE"),
+    (SERVICE, "SERVICES_DIR"),
+    (SERVICE, "REQUESTS_DIR"),
+    (WORKING, "untracked_sandbox_execs"),
     (STORE, "Store"),
     (STORE, "init_subtask_store"),
     (MODEL, "Model._set_role"),
@@ -294,6 +299,30 @@ def hook_bridge_service(wrap: Callable[[ServiceFn], ServiceFn]) -> bool:
 def bridge_service_hooked() -> bool:
     module = bridge_service_module()
     return bool(getattr(getattr(module, "sandbox_service", None), _HOOKED, False))
+
+
+def bridge_requests_dir(instance: str | None) -> str | None:
+    """Where the bridge model service `instance` queues its requests in the sandbox (as Inspect's
+    `SandboxService` lays it out); None where this Inspect names it otherwise."""
+    try:
+        services, requests = _private(SERVICE, "SERVICES_DIR"), _private(SERVICE, "REQUESTS_DIR")
+    except InspectContractError:
+        return None
+    parts = [str(services), BRIDGE_MODEL_SERVICE, *([instance] if instance else []), str(requests)]
+    return "/".join(parts)
+
+
+@contextmanager
+def service_execs() -> Iterator[None]:
+    """Sandbox execs made inside are the service's plumbing, as Inspect marks its own queue
+    polls: not counted as the sample's working time (a no-op where this Inspect has no marker)."""
+    try:
+        untracked = _private(WORKING, "untracked_sandbox_execs")
+    except InspectContractError:
+        yield
+        return
+    with untracked():
+        yield
 
 
 def set_registry_name(obj: Any, name: str) -> None:

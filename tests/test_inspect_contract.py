@@ -108,6 +108,31 @@ def test_sandbox_service_can_hand_back_its_request_handler() -> None:
     ).format("has no handle_requests=True default")
 
 
+def test_the_bridge_queue_is_where_the_watch_looks_and_its_execs_are_plumbing() -> None:
+    from inspect_ai._util import working
+    from inspect_ai.util._sandbox import service as sandbox_service
+
+    from inspect_selfrep.deployment import pacing
+
+    where = _where(_inspect.SERVICE, "SandboxService")
+    queue = _inspect.bridge_requests_dir("inst-1")
+    assert queue is not None, where.format("no longer has SERVICES_DIR/REQUESTS_DIR")
+    service = sandbox_service.SandboxService(
+        _inspect.BRIDGE_MODEL_SERVICE, sandbox=object(), instance="inst-1"
+    )
+    laid_out = f"{service._service_dir.as_posix()}/{_resolve(_inspect.SERVICE, 'REQUESTS_DIR')}"
+    assert laid_out == queue, where.format(f"queues requests in {laid_out}, not {queue}")
+    # the watch's exec is one of the service's own commands: no event in the sample's transcript
+    watch = ["sh", "-c", pacing._WATCH, "selfrep-watch", queue, "100", "0.2"]
+    assert sandbox_service.is_sandbox_service_command(watch), where.format(
+        "records the watch's exec as a transcript event"
+    )
+    with _inspect.service_execs():
+        assert working._untracked_sandbox_execs.get() is True, _where(
+            _inspect.WORKING, "untracked_sandbox_execs"
+        ).format("no longer marks execs as untracked")
+
+
 def test_docker_sandbox_keeps_its_project_and_service() -> None:
     docker = _resolve(DOCKER, "DockerSandboxEnvironment")
     project = object()

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import itertools
+import subprocess
+import time
+from pathlib import Path
 from typing import Any
 
 import anyio
 import pytest
 import trio.testing
+from inspect_ai.util import ExecResult
 
 from inspect_selfrep._inspect import bridge_service_hooked, bridge_service_module
 from inspect_selfrep.deployment import pacing
@@ -26,18 +30,50 @@ def run_on_a_virtual_clock(main: Any) -> None:
 
 
 class FakeSandbox:
+    """The sandbox as the watch sees it: `sh -c WATCH dir rounds step KNOWN...` waits until `queue`
+    holds a request whose file is not among the known ones (exit 0) or `rounds` steps pass (exit
+    3); without `watch` the shell says the queue cannot be read (exit 4), as a sandbox where
+    the watch cannot run. tests/test_pacing.py also runs the real script with a real shell."""
+
+    def __init__(self, queue: list[dict[str, Any]] | None = None, watch: bool = False) -> None:
+        self.queue = queue if queue is not None else []
+        self.can_watch = watch
+        self.watches: list[tuple[float, float, list[str]]] = []  # (began, ended, known)
+
     def default_polling_interval(self) -> float:
         return FLOOR
 
+    async def exec(self, cmd: list[str], **kwargs: Any) -> ExecResult[str]:
+        assert cmd[:2] == ["sh", "-c"] and kwargs["cwd"] == "/" and not kwargs["concurrency"]
+        if not self.can_watch:
+            return ExecResult(False, 4, "", "")
+        rounds, step, known = int(cmd[5]), float(cmd[6]), cmd[7:]
+        began = anyio.current_time()
+        for _ in range(rounds):
+            if any(r["file"] not in known for r in self.queue):
+                self.watches.append((began, anyio.current_time(), known))
+                return ExecResult(True, 0, "", "")
+            await anyio.sleep(step)
+        self.watches.append((began, anyio.current_time(), known))
+        return ExecResult(False, 3, "", "")
+
 
 class FakeInspectService:
-    """Records how it is called and when each poll happens; a poll 'finds' queued requests."""
+    """Records how it is called and when each poll happens. As Inspect's: a request stays in the
+    queue until its answer is written; a poll starts each request not already in flight, handing
+    the task group its queue file first."""
 
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
         self.polls: list[float] = []
         self.queue: list[dict[str, Any]] = []
+        self.in_flight: set[str] = set()
         self.methods: dict[str, Any] = {}
+
+    def put(self, request: dict[str, Any]) -> dict[str, Any]:
+        request.setdefault("file", f"/q/{len(self.queue)}-{id(request)}.json")
+        self.queue.append(request)
+        return request
 
     async def __call__(self, *args: Any, **kwargs: Any) -> Any:
         self.calls.append(kwargs)
@@ -47,16 +83,21 @@ class FakeInspectService:
 
         async def handle(tg: Any) -> None:
             self.polls.append(anyio.current_time())
-            while self.queue:
-                request = self.queue.pop(0)
-                tg.start_soon(self._answer, request)
+            for request in list(self.queue):
+                if request["file"] not in self.in_flight:
+                    self.in_flight.add(request["file"])
+                    tg.start_soon(self._answer, request["file"], request)
 
         return handle
 
-    async def _answer(self, request: dict[str, Any]) -> None:
-        request["answer"] = await self.methods[request["method"]](**request["params"])
-        await anyio.sleep(0.05)  # writing the answer into the sandbox
-        request["answered_at"] = anyio.current_time()
+    async def _answer(self, file: str, request: dict[str, Any]) -> None:
+        try:
+            request["answer"] = await self.methods[request["method"]](**request["params"])
+            await anyio.sleep(0.05)  # writing the answer into the sandbox
+            self.queue.remove(request)
+            request["answered_at"] = anyio.current_time()
+        finally:
+            self.in_flight.discard(file)
 
 
 def _service_kwargs(methods: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -64,7 +105,7 @@ def _service_kwargs(methods: dict[str, Any], **extra: Any) -> dict[str, Any]:
         "name": pacing.MODEL_SERVICE,
         "methods": methods,
         "until": lambda: False,
-        "sandbox": FakeSandbox(),
+        "sandbox": FakeSandbox(),  # no watch: the queue is polled, as by Inspect
         "instance": "i",
         "polling_interval": IDLE,
         "started": None,
@@ -122,7 +163,7 @@ def test_polls_back_off_at_rest_and_hurry_when_a_call_is_expected_and_after_an_a
                 async with pacing.expect_calls():
                     t0 = anyio.current_time()
                     await anyio.sleep(0.3)  # the call reaches the queue a while later
-                    inner.queue.append(request)
+                    inner.put(request)
                     while "answered_at" not in request:
                         await anyio.sleep(0.01)
                     seen["taken_after"] = request["answered_at"] - t0 - 0.3
@@ -139,6 +180,126 @@ def test_polls_back_off_at_rest_and_hurry_when_a_call_is_expected_and_after_an_a
     assert seen["taken_after"] < 3 * FLOOR  # not the idle interval
     assert len(seen["after_answer"]) >= 3  # polls promptly after an answer, then backs off
     assert _gaps(seen["after_answer"])[0] < 3 * FLOOR
+
+
+def _watched(inner: FakeInspectService, sandbox: FakeSandbox) -> Any:
+    service = pacing.paced(inner)
+    return lambda: service(
+        **{**_service_kwargs({"generate_completions": _echo}), "sandbox": sandbox}
+    )
+
+
+def _call(n: int) -> dict[str, Any]:
+    return {"method": "generate_completions", "params": {"json_data": {"n": n}}}
+
+
+async def _answered(request: dict[str, Any]) -> float:
+    while "answered_at" not in request:
+        await anyio.sleep(0.01)
+    return float(request["answered_at"])
+
+
+def test_watching_the_queue_one_exec_a_while_at_rest_and_a_call_is_seen_within_a_step() -> None:
+    inner = FakeInspectService()
+    sandbox = FakeSandbox(inner.queue, watch=True)
+    first, second = _call(1), _call(2)
+    seen: dict[str, Any] = {}
+
+    async def main() -> None:
+        with pacing.sample_paces():
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(_watched(inner, sandbox))
+                await anyio.sleep(45)
+                seen["rest"] = (len(sandbox.watches), len(inner.polls))
+                t0 = anyio.current_time()
+                inner.put(first)  # nobody expected it: an agent's own call
+                seen["first"] = await _answered(first) - t0
+                inner.put(second)  # the agent's next call, right after the answer
+                t1 = anyio.current_time()
+                seen["second"] = await _answered(second) - t1
+                seen["polls"] = len(inner.polls)
+                await anyio.sleep(10)
+                seen["later"] = len(inner.polls)
+                tg.cancel_scope.cancel()
+
+    run_on_a_virtual_clock(main)
+    # 45 s at rest: a watch of WATCH_FOR s then a poll, twice, the third watch under way (an
+    # exec each; Inspect's own loop: 23 polls)
+    assert seen["rest"] == (2, 2)
+    assert all(
+        end - began == pytest.approx(pacing.WATCH_FOR, abs=0.2)
+        for began, end, _ in sandbox.watches[:2]
+    )
+    assert first["answer"] == {"echo": {"n": 1}}
+    step = pacing.WATCH_STEP + 0.05 + 0.01 + 0.01  # a step, the call, writing its answer
+    assert seen["first"] <= step and seen["second"] <= step  # not Inspect's 2 s
+    # one poll a call: while a request is in flight its file is known, the watch waits on
+    assert seen["polls"] == 4 and seen["later"] == 4
+    assert any(first["file"] in known for _, _, known in sandbox.watches)
+
+
+def test_a_request_no_poll_serves_does_not_make_the_watch_spin() -> None:
+    inner = FakeInspectService()
+    sandbox = FakeSandbox([{"file": "/q/stray.json"}], watch=True)  # a file the service never takes
+
+    async def main() -> None:
+        with pacing.sample_paces():
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(_watched(inner, sandbox))
+                await anyio.sleep(10.05)
+                tg.cancel_scope.cancel()
+
+    run_on_a_virtual_clock(main)
+    assert len(sandbox.watches) == 1  # found it once, then polled at Inspect's interval
+    assert len(inner.polls) == 11 and min(_gaps(inner.polls)) >= IDLE - 0.01
+
+
+def test_a_watch_the_sandbox_cannot_run_falls_back_to_polling() -> None:
+    inner = FakeInspectService()
+
+    class Broken(FakeSandbox):
+        async def exec(self, cmd: list[str], **kwargs: Any) -> ExecResult[str]:
+            self.watches.append((anyio.current_time(), anyio.current_time(), []))
+            raise RuntimeError("docker: service is not running")
+
+    sandbox = Broken(inner.queue, watch=True)
+
+    async def main() -> None:
+        with pacing.sample_paces():
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(_watched(inner, sandbox))
+                await anyio.sleep(5.05)
+                tg.cancel_scope.cancel()
+
+    run_on_a_virtual_clock(main)
+    assert len(sandbox.watches) == 1  # tried once
+    assert len(inner.polls) >= 4 and max(_gaps(inner.polls)) <= IDLE + 0.01
+
+
+def _run_watch(queue: Path, rounds: int, *known: str) -> tuple[int, float]:
+    began = time.monotonic()
+    done = subprocess.run(
+        ["sh", "-c", pacing._WATCH, "selfrep-watch", str(queue), str(rounds), "0.05", *known],
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+    return done.returncode, time.monotonic() - began
+
+
+def test_the_watch_script_in_a_real_shell(tmp_path: Path) -> None:
+    queue = tmp_path / "requests"
+    assert _run_watch(queue, 2)[0] == 4  # no queue: the watch cannot run, polls take over
+    queue.mkdir()
+    assert _run_watch(queue, 3)[0] == 3  # nothing came
+    (queue / "a b.json").write_text("{}")  # a request in flight (odd name: matched whole)
+    (queue / "partial.tmp").write_text("")
+    (queue / "dir.json").mkdir()  # not a request file
+    rc, took = _run_watch(queue, 4, str(queue / "a b.json"))
+    assert rc == 3 and took >= 0.15  # only known or non-request entries: it waits on
+    (queue / "c.json").write_text("{}")
+    assert _run_watch(queue, 400, str(queue / "a b.json"))[0] == 0  # a new one: at once
+    assert _run_watch(queue, 400, str(queue / "a b"), str(queue / "b.json"))[0] == 0
 
 
 def test_the_pace_registers_for_its_sample_and_leaves_with_its_service() -> None:
@@ -218,7 +379,7 @@ def test_a_request_is_in_flight_until_its_answer_is_written_and_an_error_ends_th
             async with anyio.create_task_group() as tg:
                 tg.start_soon(lambda: service(**_service_kwargs({"m": _echo, "boom": fails})))
                 await anyio.sleep(0.05)
-                inner.queue.append(request)
+                inner.put(request)
                 while "answer" not in request:
                     await anyio.sleep(0.005)
                 seen["in_flight_while_writing"] = paces[0].in_flight
@@ -226,7 +387,7 @@ def test_a_request_is_in_flight_until_its_answer_is_written_and_an_error_ends_th
                     await anyio.sleep(0.005)
                 await anyio.sleep(0.01)
                 seen["in_flight_after"] = paces[0].in_flight
-                inner.queue.append({"method": "boom", "params": {}})
+                inner.put({"method": "boom", "params": {}})
                 await anyio.sleep(3)  # cancelled by the service's error
                 seen["not_ended"] = True
 

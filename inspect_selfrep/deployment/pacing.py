@@ -26,7 +26,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 import anyio.abc
@@ -35,7 +35,9 @@ from inspect_selfrep._inspect import (
     BRIDGE_MODEL_SERVICE,
     SERVICE_LOGGER,
     ServiceFn,
+    bridge_requests_dir,
     hook_bridge_service,
+    service_execs,
 )
 
 logger = logging.getLogger(__name__)
@@ -44,6 +46,35 @@ MODEL_SERVICE = BRIDGE_MODEL_SERVICE  # Inspect's name for the bridge's service
 _DRAIN = 30.0  # seconds answers in flight get to finish when the service stops (as Inspect)
 _MIN_FLOOR = 0.05  # a sandbox that reports no floor is not polled without pause
 EXPECT_FOR = 10.0  # most seconds a call is awaited at the floor (a broken relay never sends it)
+WATCH_FOR = 20.0  # most seconds one watch waits in the sandbox before the service polls anyway
+WATCH_STEP = 0.1  # seconds between the watch's looks at the queue (inside the sandbox: no exec)
+
+# The watch: looks at the queue inside the sandbox, a step at a time, until it holds a request
+# other than the known ones in flight (exit 0) or `rounds` steps pass (exit 3); a queue it
+# cannot read is exit 4. Only `sleep` forks: the glob and the tests are the shell's own.
+_WATCH = """
+dir=$1 rounds=$2 step=$3
+shift 3
+[ -d "$dir" ] && [ -r "$dir" ] && [ -x "$dir" ] || exit 4
+i=0
+while [ "$i" -lt "$rounds" ]; do
+  for f in "$dir"/*.json; do
+    [ -f "$f" ] || continue
+    known=0
+    for k in "$@"; do
+      [ "$f" = "$k" ] && known=1 && break
+    done
+    [ "$known" = 1 ] || exit 0
+  done
+  sleep "$step" || exit 5
+  i=$((i + 1))
+done
+exit 3
+"""
+
+# What the wait before a poll saw: a new request ("found"), none in WATCH_FOR ("quiet"), a watch
+# that cannot run here ("failed"), or no watch: the pace's interval was waited out ("paced").
+Seen = Literal["found", "quiet", "failed", "paced"]
 
 
 class Expectation:
@@ -68,6 +99,8 @@ class Pace:
         self.interval = self.idle
         self.expectations: list[Expectation] = []  # open harness waits (expect_calls)
         self.in_flight = 0  # requests dispatched and not yet answered (read, call, answer written)
+        self.dispatched = 0  # requests a poll has started serving, ever
+        self.in_flight_files: set[str] = set()  # their queue files, where Inspect names them
         self.taken = 0
         self._fresh = False  # hurried since the last poll: keep the floor for the next one
         self._last = float("-inf")
@@ -99,6 +132,10 @@ class Pace:
                 await self._changed.wait()
             if self._changed.is_set():
                 self._changed = anyio.Event()
+        self._last = anyio.current_time()
+
+    def waited(self) -> None:
+        """A wait of another kind (the watch) just ended: the next interval counts from now."""
         self._last = anyio.current_time()
 
     def polled(self) -> None:
@@ -133,18 +170,61 @@ class _Counted:
 
     def start_soon(self, func: Callable[..., Awaitable[Any]], *args: Any, name: Any = None) -> None:
         pace = self._pace
+        pace.dispatched += 1
+        pace.in_flight += 1
+        # Inspect hands each request's queue file first: the watch after this poll knows it
+        file = args[0] if args and isinstance(args[0], str) else None
+        if file is not None:
+            pace.in_flight_files.add(file)
 
         async def counted() -> None:
-            pace.in_flight += 1
             try:
                 await func(*args)
             finally:
                 pace.in_flight -= 1
+                if file is not None:
+                    pace.in_flight_files.discard(file)
 
         self._tg.start_soon(counted, name=name)
 
     def __getattr__(self, attr: str) -> Any:
         return getattr(self._tg, attr)
+
+
+class Watch:
+    """Waits inside the sandbox for a new request in the bridge's queue: one exec that returns
+    when one comes, instead of an exec every interval that mostly finds nothing. Each exec
+    costs the host a `docker compose exec` (a fifth of a CPU-second or so on Docker, and the
+    battery's samples run thousands); watching, a bridge makes one exec every `WATCH_FOR`
+    seconds at rest and two per call, and sees a call within `WATCH_STEP`, expected or not."""
+
+    def __init__(self, sandbox: Any, requests_dir: str, user: str | None) -> None:
+        self.sandbox, self.requests_dir, self.user = sandbox, requests_dir, user
+
+    async def look(self, known: set[str]) -> Seen:
+        rounds = max(1, round(WATCH_FOR / WATCH_STEP))
+        command = ["sh", "-c", _WATCH, "selfrep-watch", self.requests_dir, str(rounds)]
+        command += [f"{WATCH_STEP:g}", *sorted(known)]
+        try:
+            with service_execs():
+                result = await self.sandbox.exec(
+                    command,
+                    cwd="/",
+                    user=self.user,
+                    timeout=int(WATCH_FOR) + 30,
+                    concurrency=False,
+                )
+        except (TimeoutError, RuntimeError, OSError, ValueError) as ex:  # poll as Inspect does
+            logger.info("bridge watch unavailable (%s): polling the queue instead", ex)
+            return "failed"
+        if result.returncode in (0, 3):
+            return "found" if result.returncode == 0 else "quiet"
+        logger.info(
+            "bridge watch unavailable (exit %s: %s): polling the queue instead",
+            result.returncode,
+            result.stderr.strip()[:200],
+        )
+        return "failed"
 
 
 # The paces of the bridges open in this sample (a list shared by its tasks).
@@ -197,6 +277,8 @@ def paced(inspect_service: ServiceFn) -> ServiceFn:
         pace = Pace(floor, float(kwargs.get("polling_interval") or floor))
         kwargs["methods"] = {name: pace.track(m) for name, m in methods.items()}
         handle = await inspect_service(**{**kwargs, "handle_requests": False})
+        requests_dir = bridge_requests_dir(kwargs.get("instance"))
+        watch = Watch(sandbox, requests_dir, kwargs.get("user")) if requests_dir else None
         registry = _paces.get()
         if registry is not None:
             registry.append(pace)
@@ -204,10 +286,20 @@ def paced(inspect_service: ServiceFn) -> ServiceFn:
             # as Inspect's own loop: answers run on a task group that outlives each poll
             async with anyio.create_task_group() as tg:
                 counted = _Counted(tg, pace)
+                stale = False  # the queue holds a request no poll serves: watching would spin
                 while not until():
-                    await pace.wait()
+                    seen: Seen = "paced"
+                    if watch is not None and not stale:
+                        seen = await watch.look(set(pace.in_flight_files))
+                        pace.waited()
+                        if seen == "failed":
+                            watch = None
+                    else:
+                        await pace.wait()
+                    before = pace.dispatched
                     await handle(counted)
                     pace.polled()
+                    stale = (stale or seen == "found") and pace.dispatched == before
                 with anyio.move_on_after(_DRAIN):
                     while pace.in_flight:
                         await anyio.sleep(floor)
