@@ -4,12 +4,15 @@ Inspect serves the model calls a sandbox makes by polling a request directory wi
 exec, every 2 s for the agent bridge (hard-coded in inspect_ai's
 `agent/_bridge/sandbox/service.py`), so each call waits about that long before the model
 sees it: 2.2 s median per thought of the original (benchmarks/bench_mind.py), and as much
-per step of every greeting. `paced` runs the same service, Inspect's own `sandbox_service`
-asked not to run its loop, with a loop that polls at the sandbox's floor (0.2 s on
-Docker) while the harness waits on a call it caused (`expect_calls`: a thought of the
-original, the probe's greeting) until that call is taken, and right after any call is
-answered (an agent's next call follows soon), doubling back to Inspect's interval when
-nothing comes. At rest the exec load is Inspect's own.
+per step of every greeting; and on Docker each poll is a `docker compose exec` that costs
+the host about a fifth of a CPU-second, most of them finding nothing. `paced` runs the same
+service, Inspect's own `sandbox_service` asked not to run its loop, with its own loop: a
+`Watch` waits inside the sandbox (one exec) until the queue holds a request not in flight,
+then one poll serves it; a call is seen within 0.1 s and a bridge at rest makes one exec per
+20 s. Where the watch cannot run, the loop polls at the sandbox's floor (0.2 s on Docker)
+while the harness waits on a call it caused (`expect_calls`: a thought of the original, the
+probe's greeting) until that call is taken, and right after any call is answered (an
+agent's next call follows soon), doubling back to Inspect's interval when nothing comes.
 
 `install` puts it in place once per process, for every agent bridge the process opens
 (an agent's own bridge inside a sample is paced too, and joins the sample's expectations:
