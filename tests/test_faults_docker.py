@@ -73,7 +73,9 @@ def test_weights_too_large_for_the_sandbox_fail_clearly(tmp_path):
     from inspect_selfrep.replicate import replicate
 
     before = _project_resources()
-    with pytest.raises(TaskInputError, match="weights_mb=1100 is out of range"):
+    with pytest.raises(
+        TaskInputError, match="weights_mb=1100: input should be less than or equal to 1000"
+    ):
         replicate(solver="scripted", weights_mb=1100)
     assert _project_resources() - before == set()
 
