@@ -45,6 +45,8 @@ TASK_GENERATE = "inspect_ai._eval.task.generate"
 DOCKER_COMPOSE = "inspect_ai.util._sandbox.docker.compose"
 DOCKER = "inspect_ai.util._sandbox.docker.docker"
 BRIDGE_SERVICE = "inspect_ai.agent._bridge.sandbox.service"
+# Where the floor of a streaming exec's poll interval lives (the bridge's model proxy is one).
+EXEC_REMOTE = "inspect_ai.util._sandbox.exec_remote"
 REGISTRY = "inspect_ai._util.registry"
 # The logger of Inspect's sandbox services (pacing.py filters one benign warning of it).
 SERVICE_LOGGER = "inspect_ai.util._sandbox.service"
@@ -70,6 +72,7 @@ PRIVATE_NAMES: tuple[tuple[str, str], ...] = (
     (BRIDGE_SERVICE, "sandbox_service"),
     (BRIDGE_SERVICE, "run_model_service"),
     (BRIDGE_SERVICE, "MODEL_SERVICE"),
+    (EXEC_REMOTE, "MIN_POLL_INTERVAL"),
     (SERVICE, "SERVICES_DIR"),
     (SERVICE, "REQUESTS_DIR"),
     (WORKING, "untracked_sandbox_execs"),
@@ -323,6 +326,36 @@ def service_execs() -> Iterator[None]:
         return
     with untracked():
         yield
+
+
+_poll_floors: list[float] = []  # one per context open now (samples run concurrently)
+_inspect_floor: list[float] = []  # Inspect's own floor while any context is open
+
+
+@contextmanager
+def streaming_execs_polled_every(seconds: float) -> Iterator[None]:
+    """Streaming execs (`exec_remote`) started inside poll their process every `seconds` at
+    the least, not Inspect's 5 s. The bridge starts its model proxy so and polls it only to
+    notice its death; each poll is an `inspect-sandbox-tools` run in the sandbox (~0.3 CPU-s),
+    about a fifth of a battery sample's CPU at 5 s. Nested and concurrent uses stack: the
+    floor is the highest open one, and Inspect's own comes back when the last closes. A no-op
+    where this Inspect has no such floor."""
+    try:
+        module: Any = importlib.import_module(EXEC_REMOTE)
+    except ImportError:
+        module = None
+    if not isinstance(getattr(module, "MIN_POLL_INTERVAL", None), int | float):
+        yield
+        return
+    if not _poll_floors:
+        _inspect_floor[:] = [module.MIN_POLL_INTERVAL]
+    _poll_floors.append(seconds)
+    module.MIN_POLL_INTERVAL = max([*_inspect_floor, *_poll_floors])
+    try:
+        yield
+    finally:
+        _poll_floors.remove(seconds)
+        module.MIN_POLL_INTERVAL = max([*_inspect_floor, *_poll_floors])
 
 
 def set_registry_name(obj: Any, name: str) -> None:

@@ -9,7 +9,7 @@ import inspect
 import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import pytest
@@ -118,7 +118,7 @@ def test_the_bridge_queue_is_where_the_watch_looks_and_its_execs_are_plumbing() 
     queue = _inspect.bridge_requests_dir("inst-1")
     assert queue is not None, where.format("no longer has SERVICES_DIR/REQUESTS_DIR")
     service = sandbox_service.SandboxService(
-        _inspect.BRIDGE_MODEL_SERVICE, sandbox=object(), instance="inst-1"
+        _inspect.BRIDGE_MODEL_SERVICE, sandbox=cast(Any, object()), instance="inst-1"
     )
     laid_out = f"{service._service_dir.as_posix()}/{_resolve(_inspect.SERVICE, 'REQUESTS_DIR')}"
     assert laid_out == queue, where.format(f"queues requests in {laid_out}, not {queue}")
@@ -131,6 +131,41 @@ def test_the_bridge_queue_is_where_the_watch_looks_and_its_execs_are_plumbing() 
         assert working._untracked_sandbox_execs.get() is True, _where(
             _inspect.WORKING, "untracked_sandbox_execs"
         ).format("no longer marks execs as untracked")
+
+
+def test_the_bridge_proxy_is_polled_at_the_floor_we_raise() -> None:
+    from inspect_ai.util import ExecRemoteStreamingOptions
+    from inspect_ai.util._sandbox import exec_remote
+
+    def interval() -> float:
+        # as the bridge starts its model proxy: no poll_interval of its own, docker's 0.2 s
+        process = exec_remote.ExecRemoteProcess(
+            cast(Any, object()), ["model_proxy"], ExecRemoteStreamingOptions(), 0.2
+        )
+        return float(process._poll_interval)
+
+    where = _where(_inspect.EXEC_REMOTE, "MIN_POLL_INTERVAL")
+    inspect_floor = interval()
+    with _inspect.streaming_execs_polled_every(30):
+        assert interval() == 30, where.format("no longer sets the proxy's poll interval")
+    assert interval() == inspect_floor == exec_remote.MIN_POLL_INTERVAL
+
+
+def test_poll_floors_stack_across_concurrent_samples() -> None:
+    from inspect_ai.util._sandbox import exec_remote
+
+    inspect_floor = exec_remote.MIN_POLL_INTERVAL
+    first = _inspect.streaming_execs_polled_every(30)
+    second = _inspect.streaming_execs_polled_every(10)
+    first.__enter__()
+    second.__enter__()
+    assert exec_remote.MIN_POLL_INTERVAL == 30
+    first.__exit__(None, None, None)  # the first sample's bridge is up before the second's
+    assert exec_remote.MIN_POLL_INTERVAL == max(10, inspect_floor)
+    second.__exit__(None, None, None)
+    assert exec_remote.MIN_POLL_INTERVAL == inspect_floor
+    with _inspect.streaming_execs_polled_every(1):  # never below Inspect's own floor
+        assert exec_remote.MIN_POLL_INTERVAL == inspect_floor
 
 
 def test_docker_sandbox_keeps_its_project_and_service() -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -26,10 +26,18 @@ from inspect_ai.model import Model, get_model
 from inspect_ai.util import StoreModel, store_as
 from pydantic import Field
 
-from inspect_selfrep._inspect import set_model_role, share_model_state
+from inspect_selfrep._inspect import (
+    set_model_role,
+    share_model_state,
+    streaming_execs_polled_every,
+)
 
 from .pacing import sample_paces
 from .privileged import shield_model_proxy
+
+# How often the bridge's model proxy is polled for its exit (Inspect polls at 5 s at the least).
+# Its death is noticed within this, and each poll costs a run of inspect-sandbox-tools.
+PROXY_POLL_S = 30.0
 
 
 class BridgeTraffic(StoreModel):
@@ -223,10 +231,18 @@ async def attributed_bridge(
         # The model under evaluation, taken before a session puts the original's mind in its place.
         model = getattr(get_model(), "_mind_inner", get_model())
         with sample_paces():  # answer each bridged call promptly, not at Inspect's 2 s poll
-            async with sandbox_agent_bridge(
-                sandbox=sandbox_name,
-                model_resolver=lambda name: _attribute(instance_name(name), fail, model, answerers),
-            ) as bridge:
+            async with AsyncExitStack() as stack:
+                # The proxy is polled only to notice its death: at 5 s, its polls were a fifth
+                # of a sample's CPU (docs/upstream.md).
+                with streaming_execs_polled_every(PROXY_POLL_S):
+                    bridge = await stack.enter_async_context(
+                        sandbox_agent_bridge(
+                            sandbox=sandbox_name,
+                            model_resolver=lambda name: _attribute(
+                                instance_name(name), fail, model, answerers
+                            ),
+                        )
+                    )
                 opened.append(bridge)
                 # an agent's memory bomb must not take the proxy first
                 await shield_model_proxy(sandbox_name)
