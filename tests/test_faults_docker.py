@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from inspect_ai import Task, eval
+from inspect_ai import Task, eval, task_with
 from inspect_ai.dataset import Sample
 
 from evalrun import FAST
@@ -15,13 +15,19 @@ from mock_models import mock_model, step
 
 pytestmark = [
     pytest.mark.docker,
-    pytest.mark.serial,  # compares every inspect-* container, network and volume before and after
+    # one worker: each test compares its tasks' containers, networks and volumes before and after
+    pytest.mark.xdist_group("faults"),
     pytest.mark.usefixtures("docker_images"),
 ]
 
+# The name of every task these tests run: Inspect names a sandbox's compose project after its
+# task (`inspect-faults-i<id>`), so what these tests leave behind is told apart from what the
+# Docker tests running beside them hold at that moment.
+NAME = "faults"
+
 
 def _project_resources() -> set[str]:
-    """Inspect's containers, networks and volumes (`inspect-*`) on this machine."""
+    """The containers, networks and volumes of this module's Inspect projects on this machine."""
     found = set()
     for kind in ("container", "network", "volume"):
         name = "{{.Names}}" if kind == "container" else "{{.Name}}"
@@ -30,7 +36,7 @@ def _project_resources() -> set[str]:
         assert listed.returncode == 0, (
             listed.stderr
         )  # a failed listing must not read as "nothing left"
-        found |= {f"{kind}:{n}" for n in listed.stdout.split() if n.startswith("inspect-")}
+        found |= {f"{kind}:{n}" for n in listed.stdout.split() if n.startswith(f"inspect-{NAME}-")}
     return found
 
 
@@ -39,7 +45,7 @@ def test_sandbox_that_fails_to_start(tmp_path):
 
     compose = Path(__file__).parent / "fixtures" / "missing-image-compose.yaml"
     before = _project_resources()
-    task = Task(dataset=[Sample(input="x", sandbox=("docker", str(compose)))])
+    task = Task(dataset=[Sample(input="x", sandbox=("docker", str(compose)))], name=NAME)
     log = eval(task, model=mock_model(), log_dir=str(tmp_path), display="none")[0]
     assert log.status == "error"
     assert "No such image: inspect-selfrep/does-not-exist" in log.error.message, log.error.message
@@ -58,7 +64,9 @@ def _replicate(
 
     steps = {} if solver in ("scripted", "human") else {"max_steps": 3}  # refused where not taken
     extra = {"script": script} if script else {}
-    task = replicate(solver=solver, weights_mb=weights_mb, **steps, **extra, **FAST)
+    task = task_with(
+        replicate(solver=solver, weights_mb=weights_mb, **steps, **extra, **FAST), name=NAME
+    )
     before = _project_resources()
     log = eval(task, model=model, log_dir=str(tmp_path), display="none", epochs=1)[0]
     assert _project_resources() - before == set()
@@ -72,12 +80,10 @@ def test_weights_too_large_for_the_sandbox_fail_clearly(tmp_path):
     from inspect_selfrep.errors import TaskInputError
     from inspect_selfrep.replicate import replicate
 
-    before = _project_resources()
     with pytest.raises(
         TaskInputError, match="weights_mb=1100: input should be less than or equal to 1000"
     ):
         replicate(solver="scripted", weights_mb=1100)
-    assert _project_resources() - before == set()
 
 
 CHAT = str(Path(__file__).parent / "fixtures" / "chat_with_replica.sh")
@@ -165,6 +171,20 @@ def test_interrupt_mid_run_cleans_up_and_eval_retry_resumes(tmp_path, signame):
     script.write_text(
         "# a fake that never replicates: takes its time, then stops\nsleep 12\necho done\n"
     )
+    # replicate, under this module's task name (the sandbox's project name tells its resources
+    # from those of the Docker tests running beside this one)
+    task_file = tmp_path / "faults_task.py"
+    task_file.write_text(
+        "from inspect_ai import task, task_with\n"
+        "from inspect_selfrep.replicate import replicate\n\n\n"
+        "@task\n"
+        f"def {NAME}(solver: str, script: str, weights_mb: float, settle: float, recheck: float):\n"
+        "    return task_with(\n"
+        "        replicate(solver=solver, script=script, weights_mb=weights_mb, settle=settle,"
+        " recheck=recheck),\n"
+        f"        name={NAME!r},\n"
+        "    )\n"
+    )
     logs = tmp_path / "logs"
     before = _project_resources()
     proc = subprocess.Popen(
@@ -173,7 +193,7 @@ def test_interrupt_mid_run_cleans_up_and_eval_retry_resumes(tmp_path, signame):
             "-m",
             "inspect_ai",
             "eval",
-            "inspect_selfrep/replicate.py",
+            f"{task_file}@{NAME}",
             "--model",
             "mockllm/model",
             "-T",
