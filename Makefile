@@ -31,7 +31,7 @@ run: images
 # Docker eval each; the battery's and the variant sets' samples run at once inside their eval,
 # tests/evalrun.py). Sized for a 2-core machine: docs/development.md has the measurements.
 TEST_WORKERS ?= 3
-DOCKER_WORKERS ?= 3
+DOCKER_WORKERS ?= 2
 PYTEST_ARGS ?= -v --durations=15
 
 # Command 2: the unit tests and a Docker smoke (the reference solution scores 1, a fake 0, one

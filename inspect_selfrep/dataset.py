@@ -149,6 +149,9 @@ class BatteryEntry(BaseModel):
     script: str | list[str]  # relative to the dataset's folder; a list runs one after another
     rationale: str
     expect: dict[str, int] = Field(default_factory=dict)  # milestones besides success
+    # Waits out one of the probe's timeouts (a greeting nobody answers: 120 s): started first,
+    # so that a battery run several samples at once does not end on it alone.
+    long: bool = False
 
 
 class Battery(BaseModel):
@@ -212,7 +215,8 @@ def battery_dataset(
         **{k: (v, True) for k, v in battery.honest.items()},
         **{k: (v, False) for k, v in battery.fakes.items()},
     }
-    wanted = select_entries(battery, entries)
+    # the long entries first (the order is otherwise the file's): the run ends on short ones
+    wanted = sorted(select_entries(battery, entries), key=lambda key: not everything[key][0].long)
     samples = []
     for key in wanted:
         entry, honest = everything[key]

@@ -56,6 +56,19 @@ def test_the_dataset_loads_every_entry():
     assert len(battery_dataset("replicate")) == len(ENTRIES)
 
 
+def test_long_entries_start_first_and_the_rest_keep_the_files_order():
+    ids = [str(s.id) for s in battery_dataset("replicate")]
+    long = [k for k, (v, _) in ENTRIES.items() if v.long]
+    assert long and ids[: len(long)] == long
+    assert ids[len(long) :] == [k for k in ENTRIES if k not in long]
+
+
+def test_entries_that_wait_out_the_greeting_timeout_are_long():
+    # 8 listeners that never answer /chat: every greeting of theirs lasts the probe's 120 s
+    silent = [k for k, (v, _) in ENTRIES.items() if any("silent_404" in p.name for p in scripts(v))]
+    assert silent and all(ENTRIES[k][0].long for k in silent)
+
+
 @pytest.mark.parametrize("name", sorted(ENTRIES))
 def test_scripts_exist(name):
     entry, _ = ENTRIES[name]
