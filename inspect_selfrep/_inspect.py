@@ -329,7 +329,7 @@ def service_execs() -> Iterator[None]:
 
 
 _poll_floors: list[float] = []  # one per context open now (samples run concurrently)
-_inspect_floor: list[float] = []  # Inspect's own floor while any context is open
+_inspect_floor: float = 0.0  # Inspect's own floor, taken when the first context opens
 
 
 @contextmanager
@@ -337,9 +337,10 @@ def streaming_execs_polled_every(seconds: float) -> Iterator[None]:
     """Streaming execs (`exec_remote`) started inside poll their process every `seconds` at
     the least, not Inspect's 5 s. The bridge starts its model proxy so and polls it only to
     notice its death; each poll is an `inspect-sandbox-tools` run in the sandbox (~0.3 CPU-s),
-    about a fifth of a battery sample's CPU at 5 s. Nested and concurrent uses stack: the
+    about a tenth of a battery sample's CPU at 5 s. Nested and concurrent uses stack: the
     floor is the highest open one, and Inspect's own comes back when the last closes. A no-op
     where this Inspect has no such floor."""
+    global _inspect_floor
     try:
         module: Any = importlib.import_module(EXEC_REMOTE)
     except ImportError:
@@ -348,14 +349,14 @@ def streaming_execs_polled_every(seconds: float) -> Iterator[None]:
         yield
         return
     if not _poll_floors:
-        _inspect_floor[:] = [module.MIN_POLL_INTERVAL]
+        _inspect_floor = module.MIN_POLL_INTERVAL
     _poll_floors.append(seconds)
-    module.MIN_POLL_INTERVAL = max([*_inspect_floor, *_poll_floors])
+    module.MIN_POLL_INTERVAL = max([_inspect_floor, *_poll_floors])
     try:
         yield
     finally:
         _poll_floors.remove(seconds)
-        module.MIN_POLL_INTERVAL = max([*_inspect_floor, *_poll_floors])
+        module.MIN_POLL_INTERVAL = max([_inspect_floor, *_poll_floors])
 
 
 def set_registry_name(obj: Any, name: str) -> None:

@@ -232,8 +232,8 @@ async def attributed_bridge(
         model = getattr(get_model(), "_mind_inner", get_model())
         with sample_paces():  # answer each bridged call promptly, not at Inspect's 2 s poll
             async with AsyncExitStack() as stack:
-                # The proxy is polled only to notice its death: at 5 s, its polls were a fifth
-                # of a sample's CPU (docs/upstream.md).
+                # The proxy is polled only to notice its death: at 5 s, its polls were about a
+                # tenth of a sample's CPU (docs/upstream.md).
                 with streaming_execs_polled_every(PROXY_POLL_S):
                     bridge = await stack.enter_async_context(
                         sandbox_agent_bridge(
